@@ -1,0 +1,9 @@
+-- Replaces the stored results with the evaluation just made (instants back to local timestamps).
+-- Parameters: as_of (local), computed_at (local).
+INSERT INTO sla_results
+SELECT k.source, k.ticket_id, r.metric, r.target_seconds, r.business_seconds, r.paused_seconds,
+       r.state, r.level, r.rule, make_timestamp(r.stopped_at * 1000000),
+       make_timestamp(r.deadline * 1000000), r.no_history,
+       CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)
+FROM eval_results r
+JOIN eval_keys k USING (n);

@@ -1,0 +1,124 @@
+//! Command-line interface definition (clap): global options and subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// mesa-sla: medición de ANS (acuerdos de nivel de servicio) de mesas de servicio.
+#[derive(Debug, Parser)]
+#[command(name = "mesa-sla", version, about, long_about = None)]
+pub struct Cli {
+    /// Archivo de la base de datos DuckDB [por defecto: mesa-sla.duckdb; para `demo`,
+    /// mesa-sla-demo.duckdb].
+    #[arg(long, global = true, env = "MESA_SLA_DB")]
+    pub db: Option<PathBuf>,
+
+    /// Archivo de configuración TOML (sin archivo se usan los valores por defecto).
+    #[arg(long, global = true, env = "MESA_SLA_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Más detalle en los mensajes de diagnóstico (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Escribe un archivo de configuración de ejemplo, comentado.
+    Init(InitArgs),
+    /// Muestra los festivos y los días y horas hábiles de cada mes de un año.
+    Calendar(CalendarArgs),
+    /// Carga exportaciones de casos e historial en la base de datos.
+    Ingest(IngestArgs),
+    /// Calcula los tiempos de atención y solución de todos los casos y guarda los resultados.
+    Evaluate(EvaluateArgs),
+    /// Genera datos de demostración (dos entidades, varios trimestres) y muestra el cumplimiento.
+    Demo(DemoArgs),
+    /// Mide el rendimiento del calendario y de la evaluación.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Dónde escribir el archivo.
+    #[arg(default_value = "mesa-sla.toml")]
+    pub path: PathBuf,
+    /// Sobrescribir si ya existe.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// Año a mostrar (por defecto, el actual).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Entidad con calendario propio (por defecto, el calendario general).
+    #[arg(long)]
+    pub entity: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(subcommand)]
+    pub format: IngestFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IngestFormat {
+    /// Formato canónico de mesa-sla: casos o eventos, CSV o JSONL (ver README).
+    Canonical {
+        /// Archivos a cargar (cada uno en su propia transacción).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Origen a usar cuando el archivo no trae la columna `source`.
+        #[arg(long, default_value = "canonical")]
+        source: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Instante de corte, hora local "AAAA-MM-DD HH:MM:SS" (por defecto, ahora).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Escribe los resultados en este CSV.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// No iniciar el tablero al terminar.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Casos por entidad.
+    #[arg(long, default_value_t = 3000)]
+    pub tickets: usize,
+    /// Semilla de los datos sintéticos.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Instante de corte, hora local "AAAA-MM-DD HH:MM:SS" (por defecto, ahora).
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[arg(value_enum)]
+    pub what: BenchTarget,
+    /// Casos (evaluate) o consultas (calendar).
+    #[arg(long)]
+    pub n: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BenchTarget {
+    /// Consultas de duración hábil sobre instantes aleatorios de diez años.
+    Calendar,
+    /// Evaluación completa desde la base hasta sla_results.
+    Evaluate,
+}

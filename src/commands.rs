@@ -1,0 +1,366 @@
+//! The subcommands: each one wires configuration, store and domain together and prints a
+//! Spanish summary. This is the edge of the application, so errors are `anyhow`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant as Clock;
+
+use anyhow::{Context, Result, bail};
+use chrono::{Datelike, NaiveDateTime, Utc};
+
+use crate::calendar::holidays::weekday_es;
+use crate::cli::{
+    BenchArgs, BenchTarget, CalendarArgs, Cli, Command, DemoArgs, EvaluateArgs, IngestArgs,
+    IngestFormat, InitArgs,
+};
+use crate::config::{Config, EXAMPLE, Engine};
+use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
+use crate::ingest::{self, IngestSummary, Record, canonical};
+use crate::store::{Store, queries};
+use crate::{bench, demo};
+
+/// Default store file.
+pub const DEFAULT_DB: &str = "mesa-sla.duckdb";
+/// Store file of the demo when `--db` is not given.
+pub const DEMO_DB: &str = "mesa-sla-demo.duckdb";
+
+/// Runs a parsed command line with its configuration.
+pub fn run(cli: Cli, config: Config) -> Result<()> {
+    let db = cli.db.clone();
+    let store_path = || db.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+    match cli.command {
+        Command::Init(args) => init(&args),
+        Command::Calendar(args) => calendar(&args, &config),
+        Command::Ingest(args) => ingest(&args, &store_path()),
+        Command::Evaluate(args) => evaluate(&args, &config, &store_path()),
+        Command::Demo(args) => demo(&args, &config, db.as_deref()),
+        Command::Bench(args) => bench_cmd(&args, &config),
+    }
+}
+
+/// Reads the configuration named on the command line, or the defaults.
+pub fn load_config(path: Option<&Path>) -> Result<Config> {
+    match path {
+        Some(p) => Ok(Config::load(p)?),
+        None => Ok(Config::default()),
+    }
+}
+
+fn init(args: &InitArgs) -> Result<()> {
+    if args.path.exists() && !args.force {
+        bail!(
+            "{} ya existe; use --force para sobrescribirlo",
+            args.path.display()
+        );
+    }
+    std::fs::write(&args.path, EXAMPLE)
+        .with_context(|| format!("no se pudo escribir {}", args.path.display()))?;
+    println!(
+        "Configuración de ejemplo escrita en {}. Úsela con --config {} o MESA_SLA_CONFIG.",
+        args.path.display(),
+        args.path.display()
+    );
+    Ok(())
+}
+
+const MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+fn calendar(args: &CalendarArgs, config: &Config) -> Result<()> {
+    let engine = config.engine()?;
+    let cal = match &args.entity {
+        Some(e) => engine.calendar_for(e),
+        None => &engine.default,
+    };
+    let year = args.year.unwrap_or_else(|| Utc::now().year());
+    let (first, last) = cal.range();
+    if year < first.year() || year > last.year() {
+        bail!(
+            "el año {year} está fuera del rango del calendario ({}–{})",
+            first.year(),
+            last.year()
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    let holidays = cal.holidays_in(year);
+    writeln!(
+        out,
+        "Calendario hábil {year} — zona {}",
+        cal.spec().timezone()
+    )?;
+    writeln!(out)?;
+    writeln!(out, "Festivos ({}):", holidays.len())?;
+    for h in &holidays {
+        writeln!(
+            out,
+            "  {}  {:<10} {}",
+            h.date.format("%Y-%m-%d"),
+            weekday_es(h.date.weekday()),
+            h.name
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<12} {:>12} {:>12}",
+        "Mes", "Días hábiles", "Horas hábiles"
+    )?;
+    let (mut days, mut secs) = (0u32, 0i64);
+    for m in cal.months(year) {
+        writeln!(
+            out,
+            "{:<12} {:>12} {:>12}",
+            MONTHS[(m.month - 1) as usize],
+            m.business_days,
+            hours(m.business_seconds)
+        )?;
+        days += m.business_days;
+        secs += m.business_seconds;
+    }
+    writeln!(out, "{:<12} {:>12} {:>12}", "Total", days, hours(secs))?;
+    Ok(())
+}
+
+fn hours(secs: i64) -> String {
+    if secs % 3600 == 0 {
+        format!("{}", secs / 3600)
+    } else {
+        format!("{:.2}", secs as f64 / 3600.0)
+    }
+}
+
+fn ingest(args: &IngestArgs, db: &Path) -> Result<()> {
+    let mut store = Store::open(db)?;
+    match &args.format {
+        IngestFormat::Canonical { files, source } => {
+            let mut refused = 0usize;
+            for file in files {
+                let result = canonical::read(file, source).and_then(|(kind, records)| {
+                    ingest::load_file(&mut store, file, kind.label(), records)
+                });
+                match result {
+                    Ok(summary) => print_ingest(&summary),
+                    Err(e) => {
+                        refused += 1;
+                        eprintln!("Rechazado: {e}. La base de datos no se modificó.");
+                    }
+                }
+            }
+            if refused > 0 {
+                bail!("{refused} de {} archivo(s) rechazado(s)", files.len());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_ingest(s: &IngestSummary) {
+    println!(
+        "{}: {} filas leídas, {} cargadas, {} rechazadas (carga #{}, {}).",
+        s.file, s.rows_read, s.accepted, s.rejected, s.run_id, s.kind
+    );
+    for r in &s.sample_rejects {
+        println!(
+            "  línea {}{}{}: {}",
+            r.line,
+            r.column
+                .as_deref()
+                .map(|c| format!(", columna {c}"))
+                .unwrap_or_default(),
+            r.raw
+                .as_deref()
+                .map(|v| format!(" («{v}»)"))
+                .unwrap_or_default(),
+            r.reason
+        );
+    }
+    if s.rejected > s.sample_rejects.len() as u64 {
+        println!(
+            "  … y {} más: consulte la tabla ingest_rejects (run_id = {}).",
+            s.rejected - s.sample_rejects.len() as u64,
+            s.run_id
+        );
+    }
+}
+
+/// Parses a local `--as-of` value, or takes the current time in the default calendar's zone.
+fn as_of(text: Option<&str>, engine: &Engine) -> Result<NaiveDateTime> {
+    match text {
+        Some(t) => ingest::parse_datetime(t).with_context(|| {
+            format!("--as-of «{t}» no es una fecha válida (use \"AAAA-MM-DD HH:MM:SS\")")
+        }),
+        None => Ok(now_local(engine)),
+    }
+}
+
+fn now_local(engine: &Engine) -> NaiveDateTime {
+    engine.default.local_from_instant(Utc::now().timestamp())
+}
+
+fn evaluate(args: &EvaluateArgs, config: &Config, db: &Path) -> Result<()> {
+    let engine = config.engine()?;
+    let cut = as_of(args.as_of.as_deref(), &engine)?;
+    let mut store = Store::open(db)?;
+    let summary = evaluate_store(&mut store, &engine, cut, now_local(&engine))?;
+    print_evaluation(&summary, cut);
+    if let Some(path) = &args.export {
+        let rows = export_results(&store, path)?;
+        println!("{rows} resultados exportados a {}.", path.display());
+    }
+    Ok(())
+}
+
+fn print_evaluation(s: &EvaluationSummary, cut: NaiveDateTime) {
+    println!(
+        "Evaluados {} casos ({} eventos) al {} en {:.2} s.",
+        s.tickets,
+        s.events,
+        cut.format("%Y-%m-%d %H:%M:%S"),
+        s.elapsed.as_secs_f64()
+    );
+    println!(
+        "{:<10} {:>9} {:>11} {:>9} {:>10} {:>9}",
+        "Métrica", "Cumplido", "Incumplido", "En curso", "En riesgo", "Sin meta"
+    );
+    for (label, row) in ["Atención", "Solución"].iter().zip(s.states) {
+        println!(
+            "{:<10} {:>9} {:>11} {:>9} {:>10} {:>9}",
+            label, row[0], row[1], row[2], row[3], row[4]
+        );
+    }
+    if s.no_history > 0 {
+        println!(
+            "Aviso: {} caso(s) sin historial de estados: sus pausas no se conocen y no se descuentan.",
+            s.no_history
+        );
+    }
+}
+
+fn demo(args: &DemoArgs, config: &Config, db: Option<&Path>) -> Result<()> {
+    let engine = config.engine()?;
+    let cut = as_of(args.as_of.as_deref(), &engine)?;
+    let path = match db {
+        Some(p) => p.to_owned(),
+        None => {
+            // The demo owns its default file: start it afresh on every run.
+            let p = PathBuf::from(DEMO_DB);
+            for f in [p.clone(), PathBuf::from(format!("{DEMO_DB}.wal"))] {
+                if f.exists() {
+                    std::fs::remove_file(&f)
+                        .with_context(|| format!("no se pudo borrar {}", f.display()))?;
+                }
+            }
+            p
+        }
+    };
+    let mut store = Store::open(&path)?;
+    if store.counts()?.tickets > 0 {
+        bail!(
+            "la base {} ya tiene casos; la demostración necesita una base vacía (use otra --db)",
+            path.display()
+        );
+    }
+    let opts = demo::DemoOptions::six_quarters(cut, args.tickets, args.seed);
+    println!(
+        "Generando {} casos de demostración para {} entidades ({} a {})…",
+        args.tickets * demo::entity_names().len(),
+        demo::entity_names().len(),
+        opts.from,
+        cut.format("%Y-%m-%d %H:%M")
+    );
+    let loaded = ingest::load_records(
+        &mut store,
+        "demo",
+        "",
+        "demo",
+        demo::generate(&opts, &engine).map(Ok::<Record, ingest::IngestError>),
+    )?;
+    println!(
+        "{} registros cargados en {}.",
+        loaded.accepted,
+        path.display()
+    );
+    let summary = evaluate_store(&mut store, &engine, cut, now_local(&engine))?;
+    print_evaluation(&summary, cut);
+    println!();
+    print_quarters(&store)?;
+    if !args.no_serve {
+        println!();
+        println!(
+            "El tablero web todavía no está disponible en esta versión; los datos quedan en {} \
+             para `mesa-sla --db {} evaluate --export resultados.csv`.",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Prints compliance per entity and quarter of creation.
+fn print_quarters(store: &Store) -> Result<()> {
+    println!("Cumplimiento por entidad y trimestre (casos con el reloj detenido):");
+    println!(
+        "{:<38} {:<9} {:>6} {:>10} {:>10} {:>9} {:>9}",
+        "Entidad", "Trimestre", "Casos", "Atención", "Solución", "En riesgo", "Vencidos"
+    );
+    let pct = |met: i64, closed: i64| {
+        if closed == 0 {
+            "—".to_owned()
+        } else {
+            format!("{:.1} %", 100.0 * met as f64 / closed as f64)
+        }
+    };
+    let mut stmt = store.conn().prepare(queries::SUMMARY_BY_QUARTER)?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, i64>(5)?,
+            r.get::<_, i64>(6)?,
+            r.get::<_, i64>(7)?,
+            r.get::<_, i64>(8)?,
+        ))
+    })?;
+    for row in rows {
+        let (entity, quarter, tickets, am, ac, sm, sc, risk, late) = row?;
+        println!(
+            "{:<38} {:<9} {:>6} {:>10} {:>10} {:>9} {:>9}",
+            entity,
+            quarter,
+            tickets,
+            pct(am, ac),
+            pct(sm, sc),
+            risk,
+            late
+        );
+    }
+    Ok(())
+}
+
+fn bench_cmd(args: &BenchArgs, config: &Config) -> Result<()> {
+    let engine = config.engine()?;
+    match args.what {
+        BenchTarget::Calendar => bench::calendar(&engine, args.n.unwrap_or(50_000_000)),
+        BenchTarget::Evaluate => bench::evaluate(&engine, args.n.unwrap_or(1_000_000)),
+    }
+}
+
+/// Elapsed seconds since a start, for messages.
+pub fn secs_since(start: Clock) -> f64 {
+    start.elapsed().as_secs_f64()
+}

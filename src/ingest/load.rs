@@ -1,0 +1,212 @@
+//! The transactional load shared by every reader: one file is one transaction — run record,
+//! staged rows, upsert into the canonical tables, rejects — or nothing at all.
+
+use std::path::Path;
+
+use chrono::{Local, NaiveDateTime};
+use duckdb::params;
+
+use super::{IngestError, IngestSummary, sha256_file};
+use crate::model::{Status, TicketType};
+use crate::store::{Store, queries};
+
+/// A ticket in canonical form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketRow {
+    pub source: String,
+    pub ticket_id: String,
+    pub entity: String,
+    pub title: Option<String>,
+    pub ticket_type: Option<TicketType>,
+    pub priority: Option<u8>,
+    pub priority_label: Option<String>,
+    pub category: Option<String>,
+    pub service: Option<String>,
+    pub technician: Option<String>,
+    pub tech_group: Option<String>,
+    pub requester: Option<String>,
+    pub channel: Option<String>,
+    pub status: Status,
+    pub status_label: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub taken_at: Option<NaiveDateTime>,
+    pub solved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub last_update: Option<NaiveDateTime>,
+    pub satisfaction: Option<f64>,
+    /// Line of the source file (later lines win over earlier ones for the same key).
+    pub line: u64,
+}
+
+/// An event in canonical form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub source: String,
+    pub ticket_id: String,
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub kind: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub actor: Option<String>,
+    pub is_public: Option<bool>,
+    pub by_requester: Option<bool>,
+}
+
+/// A row that could not be loaded, and why (Spanish, for users).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reject {
+    pub line: u64,
+    pub column: Option<String>,
+    pub raw: Option<String>,
+    pub reason: String,
+}
+
+/// One item produced by a reader.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Ticket(Box<TicketRow>),
+    Event(EventRow),
+    Reject(Reject),
+}
+
+/// Loads the records of one file in a single transaction. Any error — from the reader (a file
+/// that turns out malformed half-way) or from the store — rolls everything back.
+pub fn load_file<I>(
+    store: &mut Store,
+    path: &Path,
+    kind: &str,
+    records: I,
+) -> Result<IngestSummary, IngestError>
+where
+    I: Iterator<Item = Result<Record, IngestError>>,
+{
+    let sha = sha256_file(path)?;
+    load_records(store, &path.display().to_string(), &sha, kind, records)
+}
+
+/// Loads records that do not come from a file (generated data, API payloads) the same way.
+pub fn load_records<I>(
+    store: &mut Store,
+    file: &str,
+    sha: &str,
+    kind: &str,
+    records: I,
+) -> Result<IngestSummary, IngestError>
+where
+    I: Iterator<Item = Result<Record, IngestError>>,
+{
+    let now = || {
+        Local::now()
+            .naive_local()
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    let conn = store.conn_mut();
+    let tx = conn.transaction()?;
+    let run_id: i64 = tx.query_row(
+        queries::INGEST_RUN_INSERT,
+        params![file, sha, kind, now()],
+        |r| r.get(0),
+    )?;
+    tx.execute_batch(queries::STAGING_TICKETS_CREATE)?;
+    tx.execute_batch(queries::STAGING_EVENTS_CREATE)?;
+    let (mut read, mut accepted) = (0u64, 0u64);
+    let mut rejects: Vec<Reject> = Vec::new();
+    let (mut n_tickets, mut n_events) = (0u64, 0u64);
+    {
+        let mut tickets = tx.appender("staging_tickets")?;
+        let mut events = tx.appender("staging_events")?;
+        for record in records {
+            read += 1;
+            match record? {
+                Record::Ticket(t) => {
+                    tickets.append_row(params![
+                        t.source,
+                        t.ticket_id,
+                        t.entity,
+                        t.title,
+                        t.ticket_type.map(TicketType::code),
+                        t.priority,
+                        t.priority_label,
+                        t.category,
+                        t.service,
+                        t.technician,
+                        t.tech_group,
+                        t.requester,
+                        t.channel,
+                        t.status.code(),
+                        t.status_label,
+                        t.created_at,
+                        t.taken_at,
+                        t.solved_at,
+                        t.closed_at,
+                        t.last_update,
+                        t.satisfaction,
+                        run_id,
+                        t.line as i64,
+                    ])?;
+                    accepted += 1;
+                    n_tickets += 1;
+                }
+                Record::Event(e) => {
+                    events.append_row(params![
+                        e.source,
+                        e.ticket_id,
+                        e.seq,
+                        e.at,
+                        e.kind,
+                        e.old_value,
+                        e.new_value,
+                        e.actor,
+                        e.is_public,
+                        e.by_requester,
+                        run_id,
+                    ])?;
+                    accepted += 1;
+                    n_events += 1;
+                }
+                Record::Reject(r) => rejects.push(r),
+            }
+        }
+        tickets.flush()?;
+        events.flush()?;
+    }
+    if n_tickets > 0 {
+        tx.execute_batch(queries::TICKETS_UPSERT)?;
+    }
+    if n_events > 0 {
+        tx.execute_batch(queries::EVENTS_INSERT_NEW)?;
+    }
+    {
+        let mut stmt = tx.prepare(queries::INGEST_REJECT_INSERT)?;
+        for r in &rejects {
+            stmt.execute(params![run_id, r.line as i64, r.column, r.raw, r.reason])?;
+        }
+    }
+    let rejected = rejects.len() as u64;
+    let status = if rejected == 0 { "ok" } else { "partial" };
+    tx.execute(
+        queries::INGEST_RUN_FINISH,
+        params![
+            read as i64,
+            accepted as i64,
+            rejected as i64,
+            now(),
+            status,
+            run_id
+        ],
+    )?;
+    tx.execute_batch("DROP TABLE IF EXISTS staging_tickets; DROP TABLE IF EXISTS staging_events;")?;
+    tx.commit()?;
+    rejects.truncate(10);
+    Ok(IngestSummary {
+        run_id,
+        kind: kind.to_owned(),
+        file: file.to_owned(),
+        rows_read: read,
+        accepted,
+        rejected,
+        sample_rejects: rejects,
+    })
+}

@@ -1,0 +1,17 @@
+//! mesa-sla: service-level (ANS) measurement for IT service desks of Colombian public entities.
+//!
+//! Domain core without I/O: [`calendar`], [`sla`], [`model`]. Adapters: [`store`] (DuckDB),
+//! [`ingest`] (source files), [`evaluation`] (store ↔ engine), [`demo`] (synthetic data).
+//! [`commands`] wires them for the CLI defined in [`cli`].
+
+pub mod bench;
+pub mod calendar;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod evaluation;
+pub mod ingest;
+pub mod model;
+pub mod sla;
+pub mod store;

@@ -1,0 +1,259 @@
+//! Engine tests on hand-computable tickets.
+
+use super::*;
+use crate::calendar::CalendarSpec;
+use crate::sla::policy::PolicyConfig;
+use chrono::NaiveDate;
+use std::sync::OnceLock;
+
+fn cal() -> &'static Calendar {
+    static CAL: OnceLock<Calendar> = OnceLock::new();
+    CAL.get_or_init(|| Calendar::build(CalendarSpec::default(), 2024, 2026).expect("calendar"))
+}
+
+fn policy() -> Policy {
+    Policy::from_config(&PolicyConfig {
+        warn_at: Some(vec![0.75]),
+        ..Default::default()
+    })
+    .expect("policy")
+}
+
+/// Local Bogotá time on March 2025 (3 = Monday … 7 = Friday; 24 March is a holiday).
+fn t(d: u32, h: u32, m: u32, s: u32) -> Instant {
+    cal().instant_from_local(
+        NaiveDate::from_ymd_opt(2025, 3, d)
+            .and_then(|x| x.and_hms_opt(h, m, s))
+            .expect("valid"),
+    )
+}
+
+fn status(at: Instant, from: Status, to: Status) -> Event {
+    Event {
+        at,
+        kind: EventKind::Status {
+            from: Some(from),
+            to,
+        },
+    }
+}
+
+fn ticket(created: Instant, status: Status, events: &[Event]) -> TicketClocks<'_> {
+    TicketClocks {
+        created_at: created,
+        status,
+        taken_at: None,
+        solved_at: None,
+        closed_at: None,
+        events,
+    }
+}
+
+const TWO_H: Targets = Targets {
+    attention: Some((7200, 1)),
+    solution: Some((4 * 3600, 5)),
+};
+
+#[test]
+fn simple_ticket_met() {
+    let ev = [
+        status(t(4, 9, 30, 0), Status::New, Status::Assigned),
+        status(t(4, 11, 0, 0), Status::Assigned, Status::Solved),
+    ];
+    let [a, s] = evaluate(
+        &ticket(t(4, 9, 0, 0), Status::Solved, &ev),
+        TWO_H,
+        &policy(),
+        cal(),
+        t(31, 0, 0, 0),
+    );
+    assert_eq!((a.business, a.state), (1800, SlaState::Met));
+    assert_eq!((s.business, s.paused, s.state), (7200, 0, SlaState::Met));
+    assert_eq!(a.rule, Some(1));
+    assert_eq!(s.stopped_at, Some(t(4, 11, 0, 0)));
+}
+
+#[test]
+fn waiting_pauses_solution_but_not_attention() {
+    let ev = [
+        status(t(4, 9, 0, 0), Status::New, Status::Assigned),
+        status(t(4, 10, 0, 0), Status::Assigned, Status::Waiting),
+        // Waits overnight until 10:00 the next day: 7 h + 2 h paused.
+        status(t(5, 10, 0, 0), Status::Waiting, Status::Assigned),
+        status(t(5, 12, 0, 0), Status::Assigned, Status::Solved),
+        status(t(12, 12, 0, 0), Status::Solved, Status::Closed),
+    ];
+    let [a, s] = evaluate(
+        &ticket(t(4, 8, 0, 0), Status::Closed, &ev),
+        TWO_H,
+        &policy(),
+        cal(),
+        t(31, 0, 0, 0),
+    );
+    assert_eq!(a.business, 3600);
+    assert_eq!(a.paused, 0);
+    assert_eq!(s.paused, 9 * 3600);
+    assert_eq!(s.business, 2 * 3600 + 2 * 3600);
+    assert_eq!(s.state, SlaState::Met);
+}
+
+#[test]
+fn reopen_pauses_solved_time_when_configured() {
+    let ev = [
+        status(t(4, 9, 0, 0), Status::New, Status::Assigned),
+        status(t(4, 10, 0, 0), Status::Assigned, Status::Solved),
+        status(t(4, 15, 0, 0), Status::Solved, Status::Assigned),
+        status(t(4, 16, 0, 0), Status::Assigned, Status::Solved),
+    ];
+    let clocks = ticket(t(4, 8, 0, 0), Status::Solved, &ev);
+    let [_, s] = evaluate(&clocks, TWO_H, &policy(), cal(), t(31, 0, 0, 0));
+    assert_eq!((s.business, s.paused), (3 * 3600, 5 * 3600));
+    let mut counting = policy();
+    counting.solved_time_pauses = false;
+    let [_, s] = evaluate(&clocks, TWO_H, &counting, cal(), t(31, 0, 0, 0));
+    assert_eq!(
+        (s.business, s.paused, s.state),
+        (8 * 3600, 0, SlaState::Breached)
+    );
+}
+
+#[test]
+fn created_at_night_starts_next_morning() {
+    // Opened Friday 7 March 22:00, taken Monday 10 March 08:30.
+    let ev = [status(t(10, 8, 30, 0), Status::New, Status::Assigned)];
+    let [a, _] = evaluate(
+        &ticket(t(7, 22, 0, 0), Status::Assigned, &ev),
+        TWO_H,
+        &policy(),
+        cal(),
+        t(31, 0, 0, 0),
+    );
+    assert_eq!(a.business, 1800);
+}
+
+#[test]
+fn a_technician_assignment_takes_the_ticket() {
+    let ev = [
+        Event {
+            at: t(4, 9, 15, 0),
+            kind: EventKind::AssignTech,
+        },
+        status(t(4, 9, 45, 0), Status::New, Status::Assigned),
+    ];
+    let [a, _] = evaluate(
+        &ticket(t(4, 9, 0, 0), Status::Assigned, &ev),
+        TWO_H,
+        &policy(),
+        cal(),
+        t(31, 0, 0, 0),
+    );
+    assert_eq!(a.business, 900);
+}
+
+#[test]
+fn private_and_requester_followups_do_not_take_the_ticket() {
+    let ev = [
+        Event {
+            at: t(4, 9, 0, 0),
+            kind: EventKind::Followup {
+                public: false,
+                by_requester: false,
+            },
+        },
+        Event {
+            at: t(4, 9, 30, 0),
+            kind: EventKind::Followup {
+                public: true,
+                by_requester: true,
+            },
+        },
+        Event {
+            at: t(4, 10, 0, 0),
+            kind: EventKind::Followup {
+                public: true,
+                by_requester: false,
+            },
+        },
+        status(t(4, 11, 0, 0), Status::New, Status::Assigned),
+    ];
+    let [a, _] = evaluate(
+        &ticket(t(4, 8, 0, 0), Status::Assigned, &ev),
+        TWO_H,
+        &policy(),
+        cal(),
+        t(31, 0, 0, 0),
+    );
+    assert_eq!(a.business, 2 * 3600);
+    assert_eq!(a.stopped_at, Some(t(4, 10, 0, 0)));
+}
+
+#[test]
+fn opened_already_assigned_is_taken_at_opening() {
+    let ev = [status(t(4, 12, 0, 0), Status::Assigned, Status::Solved)];
+    let [a, s] = evaluate(
+        &ticket(t(4, 9, 0, 0), Status::Solved, &ev),
+        TWO_H,
+        &policy(),
+        cal(),
+        t(31, 0, 0, 0),
+    );
+    assert_eq!(a.business, 0);
+    assert_eq!(s.business, 3 * 3600);
+}
+
+#[test]
+fn open_tickets_run_to_as_of_with_risk_levels() {
+    let clocks = ticket(t(4, 8, 0, 0), Status::New, &[]);
+    let [a, s] = evaluate(&clocks, TWO_H, &policy(), cal(), t(4, 9, 0, 0));
+    assert_eq!((a.business, a.state, a.level), (3600, SlaState::Running, 0));
+    assert_eq!(a.deadline, Some(t(4, 10, 0, 0)));
+    assert_eq!(s.state, SlaState::Running);
+    let [a, _] = evaluate(&clocks, TWO_H, &policy(), cal(), t(4, 9, 30, 0));
+    assert_eq!((a.state, a.level), (SlaState::AtRisk, 1));
+    let [a, _] = evaluate(&clocks, TWO_H, &policy(), cal(), t(4, 10, 0, 0));
+    assert_eq!(
+        a.state,
+        SlaState::AtRisk,
+        "exactly at the target is still at risk"
+    );
+    let [a, _] = evaluate(&clocks, TWO_H, &policy(), cal(), t(4, 10, 0, 1));
+    assert_eq!(
+        (a.state, a.level, a.deadline),
+        (SlaState::Breached, 2, None)
+    );
+}
+
+#[test]
+fn events_after_as_of_are_ignored_and_waiting_now_is_paused() {
+    let ev = [
+        status(t(4, 9, 0, 0), Status::New, Status::Waiting),
+        status(t(6, 9, 0, 0), Status::Waiting, Status::Solved),
+    ];
+    let clocks = ticket(t(4, 8, 0, 0), Status::Solved, &ev);
+    let [a, s] = evaluate(&clocks, TWO_H, &policy(), cal(), t(5, 8, 0, 0));
+    assert_eq!(a.business, 3600);
+    assert_eq!(s.stopped_at, None);
+    assert!(s.paused_now);
+    assert_eq!((s.business, s.paused), (3600, 8 * 3600));
+    assert_eq!(s.deadline, None, "a paused clock has no deadline");
+}
+
+#[test]
+fn no_target_and_no_history() {
+    let clocks = TicketClocks {
+        solved_at: Some(t(5, 10, 0, 0)),
+        ..ticket(t(4, 10, 0, 0), Status::Solved, &[])
+    };
+    let [a, s] = evaluate(
+        &clocks,
+        Targets::default(),
+        &policy(),
+        cal(),
+        t(31, 0, 0, 0),
+    );
+    assert_eq!(s.state, SlaState::NoTarget);
+    assert_eq!(s.business, 9 * 3600);
+    assert!(s.no_history && a.no_history);
+    // Without any take-over recorded, it left *new* when solved at the latest.
+    assert_eq!(a.business, 9 * 3600);
+}

@@ -1,0 +1,199 @@
+//! The DuckDB store: opening and migrating the database file, and the small helpers every
+//! adapter shares. Connections are synchronous; async callers use one per blocking task.
+
+pub mod arrow_cols;
+pub mod queries;
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{Connection, params};
+use thiserror::Error;
+
+/// Errors of the storage layer.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("no se pudo abrir la base de datos {path}: {source}")]
+    Open { path: String, source: duckdb::Error },
+    #[error("no se pudo aplicar la migración {name}: {source}")]
+    Migration { name: String, source: duckdb::Error },
+    #[error("error de la base de datos: {0}")]
+    Db(#[from] duckdb::Error),
+    #[error("error de datos en la base: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+    #[error("no se pudo escribir {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "la base de datos {path} es de una versión más nueva de mesa-sla (migración {version})"
+    )]
+    TooNew { path: String, version: i32 },
+}
+
+/// An open, migrated store.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Write {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let store = Store {
+            conn,
+            path: Some(path.to_owned()),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// An in-memory store (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+            path: ":memory:".into(),
+            source,
+        })?;
+        let store = Store { conn, path: None };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Where the store lives (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// A second connection to the same database (for another thread or task).
+    pub fn try_clone(&self) -> Result<Connection, StoreError> {
+        Ok(self.conn.try_clone()?)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch(queries::SCHEMA_MIGRATIONS)?;
+        let applied: Vec<i32> = self
+            .conn
+            .prepare(queries::APPLIED_MIGRATIONS)?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let known = queries::MIGRATIONS.last().map_or(0, |m| m.0);
+        if let Some(&newest) = applied.iter().max()
+            && newest > known
+        {
+            return Err(StoreError::TooNew {
+                path: self
+                    .path
+                    .as_ref()
+                    .map_or_else(|| ":memory:".into(), |p| p.display().to_string()),
+                version: newest,
+            });
+        }
+        for &(version, name, sql) in queries::MIGRATIONS {
+            if applied.contains(&version) {
+                continue;
+            }
+            let fail = |source| StoreError::Migration {
+                name: name.to_owned(),
+                source,
+            };
+            // Each migration and its bookkeeping row commit together.
+            self.conn.execute_batch("BEGIN TRANSACTION").map_err(fail)?;
+            let result = self.conn.execute_batch(sql).and_then(|_| {
+                self.conn
+                    .execute(queries::RECORD_MIGRATION, params![version, name])
+            });
+            match result {
+                Ok(_) => self.conn.execute_batch("COMMIT").map_err(fail)?,
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(fail(e));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Row counts of the main tables (for summaries and tests).
+    pub fn counts(&self) -> Result<TableCounts, StoreError> {
+        Ok(self.conn.query_row(queries::TABLE_COUNTS, [], |r| {
+            Ok(TableCounts {
+                tickets: r.get(0)?,
+                events: r.get(1)?,
+                runs: r.get(2)?,
+                rejects: r.get(3)?,
+                results: r.get(4)?,
+            })
+        })?)
+    }
+}
+
+/// Row counts of the main tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableCounts {
+    pub tickets: i64,
+    pub events: i64,
+    pub runs: i64,
+    pub rejects: i64,
+    pub results: i64,
+}
+
+/// Formats local wall-clock seconds as a DuckDB timestamp literal for a bound parameter.
+pub fn ts_param(local_seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(local_seconds, 0)
+        .map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_query_prepares_against_a_migrated_database() {
+        let store = Store::open_in_memory().expect("store");
+        store
+            .conn()
+            .execute(queries::EVAL_KEYS_CREATE, params!["2100-01-01 00:00:00"])
+            .expect("eval keys");
+        for setup in queries::SETUP {
+            store.conn().execute_batch(setup).expect("setup statement");
+        }
+        for (name, sql) in queries::ALL {
+            store
+                .conn()
+                .prepare(sql)
+                .unwrap_or_else(|e| panic!("{name} does not prepare: {e}"));
+        }
+    }
+
+    #[test]
+    fn migrations_are_applied_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.duckdb");
+        drop(Store::open(&path).expect("first open"));
+        let store = Store::open(&path).expect("second open");
+        let n: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, queries::MIGRATIONS.len() as i64);
+    }
+}

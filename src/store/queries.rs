@@ -1,0 +1,48 @@
+//! Every SQL statement of the store, loaded from `queries/*.sql` at compile time.
+
+macro_rules! queries {
+    ($($name:ident => $file:literal),* $(,)?) => {
+        $(pub const $name: &str = include_str!(concat!("../../queries/", $file));)*
+        /// Every statement, by file name: a test prepares each one against a migrated database.
+        pub const ALL: &[(&str, &str)] = &[$(($file, $name)),*];
+    };
+}
+
+queries! {
+    APPLIED_MIGRATIONS => "applied_migrations.sql",
+    RECORD_MIGRATION => "record_migration.sql",
+    INGEST_RUN_INSERT => "ingest_run_insert.sql",
+    INGEST_RUN_FINISH => "ingest_run_finish.sql",
+    INGEST_REJECT_INSERT => "ingest_reject_insert.sql",
+    STAGING_TICKETS_CREATE => "staging_tickets_create.sql",
+    STAGING_EVENTS_CREATE => "staging_events_create.sql",
+    TICKETS_UPSERT => "tickets_upsert.sql",
+    EVENTS_INSERT_NEW => "events_insert_new.sql",
+    EVAL_KEYS_CREATE => "eval_keys_create.sql",
+    EVAL_TICKETS => "eval_tickets.sql",
+    EVAL_EVENTS => "eval_events.sql",
+    EVAL_RESULTS_CREATE => "eval_results_create.sql",
+    SLA_RESULTS_CLEAR => "sla_results_clear.sql",
+    SLA_RESULTS_REPLACE => "sla_results_replace.sql",
+    SLA_RESULTS_EXPORT => "sla_results_export.sql",
+    SUMMARY_BY_QUARTER => "summary_by_quarter.sql",
+    TABLE_COUNTS => "table_counts.sql",
+}
+
+/// Statements that create temporary tables other statements read; they run first when every
+/// query is prepared in the test.
+pub const SETUP: &[&str] = &[
+    STAGING_TICKETS_CREATE,
+    STAGING_EVENTS_CREATE,
+    EVAL_RESULTS_CREATE,
+];
+
+/// Schema bookkeeping, run before migrations.
+pub const SCHEMA_MIGRATIONS: &str = include_str!("../../queries/schema_migrations.sql");
+
+/// Numbered migrations, applied in order at start-up.
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
+    1,
+    "001_init",
+    include_str!("../../queries/migrations/001_init.sql"),
+)];
