@@ -1,7 +1,7 @@
 -- Compliance per entity and quarter of creation, for the CLI summaries.
 SELECT
     t.entity,
-    CAST(year(t.created_at) AS VARCHAR) || '-T' || CAST(quarter(t.created_at) AS VARCHAR) AS quarter,
+    CAST(year(t.created_at) AS VARCHAR) || '-Q' || CAST(quarter(t.created_at) AS VARCHAR) AS quarter,
     count(DISTINCT t.source || '/' || t.ticket_id) AS tickets,
     count(*) FILTER (WHERE r.metric = 'attention' AND r.state = 'met') AS attention_met,
     count(*) FILTER (WHERE r.metric = 'attention' AND r.state IN ('met', 'breached')) AS attention_closed,

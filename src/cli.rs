@@ -113,6 +113,10 @@ pub struct BenchArgs {
     /// Casos (evaluate) o consultas (calendar).
     #[arg(long)]
     pub n: Option<usize>,
+    /// evaluate: base de datos a usar y conservar (se llena solo si está vacía), para medir
+    /// después `mesa-sla --db RUTA evaluate` en un proceso aparte.
+    #[arg(long)]
+    pub store: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

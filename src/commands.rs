@@ -356,7 +356,9 @@ fn bench_cmd(args: &BenchArgs, config: &Config) -> Result<()> {
     let engine = config.engine()?;
     match args.what {
         BenchTarget::Calendar => bench::calendar(&engine, args.n.unwrap_or(50_000_000)),
-        BenchTarget::Evaluate => bench::evaluate(&engine, args.n.unwrap_or(1_000_000)),
+        BenchTarget::Evaluate => {
+            bench::evaluate(&engine, args.n.unwrap_or(1_000_000), args.store.as_deref())
+        }
     }
 }
 

@@ -61,7 +61,7 @@ const CATEGORIES: &[(&str, u32)] = &[
     ("Accesos", 14),
     ("Gestión de usuarios", 10),
     ("Software > Ofimática", 16),
-    ("Software > Sistema de gestión documental", 8),
+    ("Accesos > Sistema de gestión documental", 8),
     ("Hardware > Impresoras", 10),
     ("Hardware > Equipos de cómputo", 9),
     ("Telecomunicaciones > VPN", 6),
@@ -250,7 +250,9 @@ fn one_ticket(
     let mut events: Vec<DemoEvent> = Vec::new();
     // Take-over: usually well inside the target, sometimes late.
     let late = rng.random_bool(0.15);
-    let att = expo(rng, att_target * if late { 1.4 } else { 0.35 });
+    // Desks take a case sooner when its solution target is short.
+    let att_scale = att_target.min(sol_target / 2.0);
+    let att = expo(rng, att_scale * if late { 1.4 } else { 0.35 });
     let taken = cal.deadline(created, att).unwrap_or(created + att);
     events.push((taken, "assign_group", None, Some(group.to_string()), None));
     if rng.random_bool(0.3) {
@@ -281,8 +283,11 @@ fn one_ticket(
         ));
     }
     let mut t = taken + 10;
+    // Total solution time counts from opening, so the work left after the take-over is what
+    // remains of it (at least a few minutes).
     let slow = rng.random_bool(0.2);
-    let mut work = expo(rng, sol_target * if slow { 1.3 } else { 0.45 });
+    let total = expo(rng, sol_target * if slow { 1.3 } else { 0.4 });
+    let mut work = (total - att).max(expo(rng, 900.0));
     if rng.random_bool(0.3) {
         // Waiting on the requester or a provider for a while.
         let before = (work / 3).max(1);

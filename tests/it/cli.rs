@@ -62,8 +62,8 @@ fn demo_builds_a_store_for_two_entities_and_summarises_compliance() {
     assert!(out.contains("Evaluados 600 casos"), "{out}");
     assert!(out.contains("Alcaldía de San Isidro del Valle"), "{out}");
     assert!(out.contains("Instituto Departamental de Tránsito"), "{out}");
-    // Six quarters of data: 2025-T1 to 2026-T2.
-    assert!(out.contains("2025-T1") && out.contains("2026-T2"), "{out}");
+    // Six quarters of data: 2025-Q1 to 2026-Q2.
+    assert!(out.contains("2025-Q1") && out.contains("2026-Q2"), "{out}");
     // Re-running the demo starts afresh on its own file.
     let again = run(
         dir.path(),

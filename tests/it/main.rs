@@ -5,3 +5,4 @@ mod cli;
 mod golden;
 mod helpers;
 mod ingest_canonical;
+mod volume;
