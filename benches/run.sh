@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Benchmarks of mesa-sla (figures for the closing notes; never part of the tests).
+#   benches/run.sh            calendar queries + evaluation of 1,000,000 tickets
+#   N=200000 benches/run.sh   a smaller store
+# The evaluation is measured twice: inside the bench (right after loading the synthetic store)
+# and in a fresh process with /usr/bin/time, whose peak RSS is the evaluation's own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mesa-sla/target}"
+N="${N:-1000000}"
+cargo build --locked --quiet
+BIN="$CARGO_TARGET_DIR/debug/mesa-sla"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+echo "== calendario (50 millones de consultas sobre diez años, un núcleo)"
+"$BIN" bench calendar
+
+echo "== evaluación de $N casos"
+"$BIN" bench evaluate --n "$N" --store "$WORK/bench.duckdb"
+
+echo "== evaluación en un proceso aparte (tiempo y memoria pico)"
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -v "$BIN" --db "$WORK/bench.duckdb" evaluate --as-of "2026-06-30 12:00:00" 2>&1 \
+    | grep -E "Evaluados|Maximum resident set size|Elapsed \(wall"
+else
+  "$BIN" --db "$WORK/bench.duckdb" evaluate --as-of "2026-06-30 12:00:00"
+fi
