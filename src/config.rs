@@ -192,14 +192,10 @@ impl CalendarConfig {
             }
         };
         rules.extend(self.extra_holidays.iter().cloned());
-        let mut weekly: [Vec<Segment>; 7] = Default::default();
-        match &self.hours {
-            None => {
-                for day in weekly.iter_mut().take(5) {
-                    *day = vec![Segment::new(8 * 3600, 17 * 3600).map_err(cal_err)?];
-                }
-            }
+        let weekly = match &self.hours {
+            None => CalendarSpec::office_hours(),
             Some(hours) => {
+                let mut weekly: [Vec<Segment>; 7] = Default::default();
                 for h in hours {
                     let seg = segment(&h.from, &h.to).map_err(cal_err)?;
                     for d in &h.days {
@@ -209,8 +205,9 @@ impl CalendarConfig {
                         weekly[wd.num_days_from_monday() as usize].push(seg);
                     }
                 }
+                weekly
             }
-        }
+        };
         let mut closures = Vec::new();
         for c in &self.closures {
             let part = match (&c.from, &c.to) {

@@ -129,21 +129,9 @@ pub struct CalendarSpec {
 impl Default for CalendarSpec {
     /// Monday–Friday 08:00–17:00, America/Bogota, Colombian national holidays.
     fn default() -> Self {
-        let office = vec![Segment {
-            start: 8 * 3600,
-            end: 17 * 3600,
-        }];
         CalendarSpec {
             tz: chrono_tz::America::Bogota,
-            weekly: [
-                office.clone(),
-                office.clone(),
-                office.clone(),
-                office.clone(),
-                office,
-                Vec::new(),
-                Vec::new(),
-            ],
+            weekly: CalendarSpec::office_hours(),
             rules: holidays::colombia(),
             closures: Vec::new(),
             extra_days: Vec::new(),
@@ -153,6 +141,19 @@ impl Default for CalendarSpec {
 }
 
 impl CalendarSpec {
+    /// The default week: Monday to Friday, 08:00–17:00.
+    pub fn office_hours() -> [Vec<Segment>; 7] {
+        let office = vec![Segment {
+            start: 8 * 3600,
+            end: 17 * 3600,
+        }];
+        let mut week: [Vec<Segment>; 7] = Default::default();
+        for day in week.iter_mut().take(5) {
+            *day = office.clone();
+        }
+        week
+    }
+
     /// Validates and assembles a specification.
     pub fn new(
         tz: Tz,
