@@ -69,6 +69,28 @@ pub struct IngestArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum IngestFormat {
+    /// Lista de casos exportada de GLPI ("Exportar → CSV"), GLPI 10 u 11, cualquier idioma
+    /// conocido, UTF-8 o Windows-1252, `;` o `,`.
+    GlpiCsv {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Entidad de todos los casos (por defecto, la columna Entidad del archivo).
+        #[arg(long)]
+        entity: Option<String>,
+        /// Orden de las fechas, solo si el archivo es ambiguo.
+        #[arg(long, value_enum)]
+        date_format: Option<DateOrder>,
+    },
+    /// Historial de GLPI (tabla glpi_logs exportada a CSV): estados y asignaciones.
+    GlpiLogs {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Seguimientos de GLPI (tabla glpi_itilfollowups exportada a CSV).
+    GlpiFollowups {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Formato canónico de mesa-sla: casos o eventos, CSV o JSONL (ver README).
     Canonical {
         /// Archivos a cargar (cada uno en su propia transacción).
@@ -78,6 +100,17 @@ pub enum IngestFormat {
         #[arg(long, default_value = "canonical")]
         source: String,
     },
+}
+
+/// Date order of a GLPI export.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DateOrder {
+    /// AAAA-MM-DD
+    Ymd,
+    /// DD-MM-AAAA
+    Dmy,
+    /// MM-DD-AAAA
+    Mdy,
 }
 
 #[derive(Debug, Args)]

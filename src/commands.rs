@@ -10,12 +10,12 @@ use chrono::{Datelike, NaiveDateTime, Utc};
 
 use crate::calendar::holidays::weekday_es;
 use crate::cli::{
-    BenchArgs, BenchTarget, CalendarArgs, Cli, Command, DemoArgs, EvaluateArgs, IngestArgs,
-    IngestFormat, InitArgs,
+    BenchArgs, BenchTarget, CalendarArgs, Cli, Command, DateOrder, DemoArgs, EvaluateArgs,
+    IngestArgs, IngestFormat, InitArgs,
 };
 use crate::config::{Config, EXAMPLE, Engine};
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
-use crate::ingest::{self, IngestSummary, Record, canonical};
+use crate::ingest::{self, IngestError, IngestSummary, Record, canonical, glpi};
 use crate::store::{Store, queries};
 use crate::{bench, demo};
 
@@ -143,33 +143,75 @@ fn hours(secs: i64) -> String {
 
 fn ingest(args: &IngestArgs, db: &Path) -> Result<()> {
     let mut store = Store::open(db)?;
-    match &args.format {
-        IngestFormat::Canonical { files, source } => {
-            let mut refused = 0usize;
-            for file in files {
-                let result = canonical::read(file, source).and_then(|(kind, records)| {
-                    ingest::load_file(&mut store, file, kind.label(), records)
-                });
-                match result {
-                    Ok(summary) => print_ingest(&summary),
-                    Err(e) => {
-                        refused += 1;
-                        eprintln!("Rechazado: {e}. La base de datos no se modificó.");
-                    }
-                }
-            }
-            if refused > 0 {
-                bail!("{refused} de {} archivo(s) rechazado(s)", files.len());
+    // Readers open each file lazily, so that one bad file does not stop the others; each gives
+    // the kind recorded in ingest_runs and the records.
+    type Reader<'a> =
+        Box<dyn Fn(&Path) -> Result<(&'static str, canonical::Records), IngestError> + 'a>;
+    let tag = |kind: &'static str| move |r: canonical::Records| (kind, r);
+    let (files, read): (&[PathBuf], Reader<'_>) = match &args.format {
+        IngestFormat::Canonical { files, source } => (
+            files,
+            Box::new(move |p: &Path| canonical::read(p, source).map(|(k, r)| (k.label(), r))),
+        ),
+        IngestFormat::GlpiCsv {
+            files,
+            entity,
+            date_format,
+        } => {
+            let opts = glpi::ListOptions {
+                entity: entity.clone(),
+                date_format: date_format.map(|d| match d {
+                    DateOrder::Ymd => glpi::DateFormat::Ymd,
+                    DateOrder::Dmy => glpi::DateFormat::Dmy,
+                    DateOrder::Mdy => glpi::DateFormat::Mdy,
+                }),
+            };
+            (
+                files,
+                Box::new(move |p: &Path| glpi::read_list(p, &opts).map(tag("glpi-csv"))),
+            )
+        }
+        IngestFormat::GlpiLogs { files } => (
+            files,
+            Box::new(move |p: &Path| glpi::read_logs(p).map(tag("glpi-logs"))),
+        ),
+        IngestFormat::GlpiFollowups { files } => (
+            files,
+            Box::new(move |p: &Path| glpi::read_followups(p).map(tag("glpi-followups"))),
+        ),
+    };
+    let mut refused = 0usize;
+    for file in files {
+        let result = read(file)
+            .and_then(|(kind, records)| ingest::load_file(&mut store, file, kind, records));
+        match result {
+            Ok(summary) => print_ingest(&summary),
+            Err(e) => {
+                refused += 1;
+                eprintln!("Rechazado: {e}. La base de datos no se modificó.");
             }
         }
+    }
+    if refused > 0 {
+        bail!("{refused} de {} archivo(s) rechazado(s)", files.len());
     }
     Ok(())
 }
 
 fn print_ingest(s: &IngestSummary) {
     println!(
-        "{}: {} filas leídas, {} cargadas, {} rechazadas (carga #{}, {}).",
-        s.file, s.rows_read, s.accepted, s.rejected, s.run_id, s.kind
+        "{}: {} filas leídas, {} cargadas, {} rechazadas{} (carga #{}, {}).",
+        s.file,
+        s.rows_read,
+        s.accepted,
+        s.rejected,
+        if s.skipped > 0 {
+            format!(", {} sin información de ANS", s.skipped)
+        } else {
+            String::new()
+        },
+        s.run_id,
+        s.kind
     );
     for r in &s.sample_rejects {
         println!(

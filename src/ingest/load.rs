@@ -68,6 +68,9 @@ pub enum Record {
     Ticket(Box<TicketRow>),
     Event(EventRow),
     Reject(Reject),
+    /// A row the reader understood but that carries nothing the store keeps (e.g. a GLPI log
+    /// row about a location change): counted, not stored.
+    Skip,
 }
 
 /// Loads the records of one file in a single transaction. Any error — from the reader (a file
@@ -111,7 +114,7 @@ where
     )?;
     tx.execute_batch(queries::STAGING_TICKETS_CREATE)?;
     tx.execute_batch(queries::STAGING_EVENTS_CREATE)?;
-    let (mut read, mut accepted) = (0u64, 0u64);
+    let (mut read, mut accepted, mut skipped) = (0u64, 0u64, 0u64);
     let mut rejects: Vec<Reject> = Vec::new();
     let (mut n_tickets, mut n_events) = (0u64, 0u64);
     {
@@ -167,6 +170,7 @@ where
                     n_events += 1;
                 }
                 Record::Reject(r) => rejects.push(r),
+                Record::Skip => skipped += 1,
             }
         }
         tickets.flush()?;
@@ -207,6 +211,7 @@ where
         rows_read: read,
         accepted,
         rejected,
+        skipped,
         sample_rejects: rejects,
     })
 }

@@ -2,6 +2,8 @@
 //! one file into the store (staging, upsert, rejects, run record).
 
 pub mod canonical;
+pub mod csvfile;
+pub mod glpi;
 mod load;
 
 use std::io::Read;
@@ -29,6 +31,14 @@ pub enum IngestError {
         "el archivo {0} parece una página HTML (¿una página de inicio de sesión o de error?), no una exportación"
     )]
     Html(String),
+    #[error(
+        "el archivo {0} termina dentro de un campo entre comillas: parece truncado o incompleto"
+    )]
+    Truncated(String),
+    #[error(
+        "las fechas de {path} admiten dos formatos ({formats}); indique cuál con --date-format"
+    )]
+    AmbiguousDates { path: String, formats: String },
     #[error("el archivo {0} es binario, no un archivo de texto CSV/JSONL")]
     Binary(String),
     #[error(
@@ -65,6 +75,8 @@ pub struct IngestSummary {
     pub rows_read: u64,
     pub accepted: u64,
     pub rejected: u64,
+    /// Rows understood but carrying nothing to keep (e.g. non-SLA history rows).
+    pub skipped: u64,
     /// The first rejects, for the command's summary (all are in `ingest_rejects`).
     pub sample_rejects: Vec<Reject>,
 }

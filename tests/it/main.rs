@@ -5,4 +5,5 @@ mod cli;
 mod golden;
 mod helpers;
 mod ingest_canonical;
+mod ingest_glpi;
 mod volume;

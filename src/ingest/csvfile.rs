@@ -1,0 +1,176 @@
+//! Opening a delimited text export as it really arrives: UTF-8 with or without BOM, or
+//! Windows-1252 (Excel re-saves), `;` or `,`, with or without GLPI 10's trailing delimiter.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use encoding_rs::WINDOWS_1252;
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
+use super::{IngestError, sniff};
+
+/// Text encoding of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Windows1252,
+}
+
+/// An opened CSV export: its header (trimmed) and a reader positioned on the first record.
+pub struct CsvSource {
+    pub headers: Vec<String>,
+    pub reader: csv::Reader<Box<dyn Read>>,
+    pub encoding: Encoding,
+    pub delimiter: u8,
+    /// Every line ends with a delimiter (GLPI 10): the header has an empty last name.
+    pub trailing_delimiter: bool,
+}
+
+/// One pass over the file (they may be hundreds of MB): whether it is valid UTF-8, and whether
+/// it has an odd number of double quotes — it ends inside a quoted field, i.e. it was cut.
+fn scan(path: &Path) -> Result<(bool, bool), std::io::Error> {
+    let mut file = BufReader::with_capacity(1 << 16, File::open(path)?);
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut carry, mut utf8, mut quotes) = (0usize, true, 0u64);
+    loop {
+        let n = file.read(&mut buf[carry..])?;
+        if n == 0 {
+            return Ok((utf8 && carry == 0, quotes % 2 == 1));
+        }
+        quotes += buf[carry..carry + n].iter().filter(|&&b| b == b'"').count() as u64;
+        let filled = carry + n;
+        if !utf8 {
+            continue;
+        }
+        match std::str::from_utf8(&buf[..filled]) {
+            Ok(_) => carry = 0,
+            Err(e) if e.error_len().is_none() && filled - e.valid_up_to() <= 4 => {
+                // An incomplete sequence at the end of the chunk: keep it for the next read.
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..filled, 0);
+                carry = filled - valid;
+            }
+            Err(_) => {
+                utf8 = false;
+                carry = 0;
+            }
+        }
+    }
+}
+
+/// Opens `path` as a CSV export. `delimiter` forces one; otherwise it is read off the header
+/// line (the more frequent of `;` and `,` outside quotes).
+pub fn open(path: &Path, delimiter: Option<u8>) -> Result<CsvSource, IngestError> {
+    sniff(path)?;
+    let name = path.display().to_string();
+    let read_err = |source| IngestError::Read {
+        path: name.clone(),
+        source,
+    };
+    let (utf8, cut) = scan(path).map_err(read_err)?;
+    if cut {
+        return Err(IngestError::Truncated(name));
+    }
+    let encoding = if utf8 {
+        Encoding::Utf8
+    } else {
+        Encoding::Windows1252
+    };
+    // The first line (as bytes; both encodings are ASCII-compatible for delimiters and quotes).
+    let mut head = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .map_err(read_err)?;
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    let first_line = first_record_line(head);
+    let delimiter = delimiter.unwrap_or_else(|| {
+        let (semi, comma) = count_outside_quotes(first_line);
+        if semi >= comma && semi > 0 {
+            b';'
+        } else {
+            b','
+        }
+    });
+    let mut file = File::open(path).map_err(read_err)?;
+    let inner: Box<dyn Read> = match encoding {
+        Encoding::Utf8 => {
+            // Skip a UTF-8 BOM; any other first bytes are given back to the reader.
+            let mut first = [0u8; 3];
+            let n = read_up_to(&mut file, &mut first).map_err(read_err)?;
+            let keep = if first[..n] == *b"\xEF\xBB\xBF" { 0 } else { n };
+            Box::new(std::io::Cursor::new(first[..keep].to_vec()).chain(file))
+        }
+        Encoding::Windows1252 => Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(WINDOWS_1252))
+                .build(file),
+        ),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(inner);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| IngestError::Malformed {
+            path: name.clone(),
+            line: 1,
+            reason: e.to_string(),
+        })?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let trailing_delimiter = headers.len() > 1 && headers.last().is_some_and(String::is_empty);
+    Ok(CsvSource {
+        headers,
+        reader,
+        encoding,
+        delimiter,
+        trailing_delimiter,
+    })
+}
+
+/// Reads until `buf` is full or the file ends; returns how many bytes were read.
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// The bytes of the first record (up to the first line break outside quotes).
+fn first_record_line(bytes: &[u8]) -> &[u8] {
+    let mut quoted = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => return &bytes[..i],
+            _ => {}
+        }
+    }
+    bytes
+}
+
+fn count_outside_quotes(line: &[u8]) -> (usize, usize) {
+    let (mut semi, mut comma, mut quoted) = (0, 0, false);
+    for &b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b';' if !quoted => semi += 1,
+            b',' if !quoted => comma += 1,
+            _ => {}
+        }
+    }
+    (semi, comma)
+}
+
+/// The line a CSV error happened on, for messages.
+pub fn error_line(e: &csv::Error) -> u64 {
+    e.position().map_or(0, |p| p.line())
+}

@@ -1,0 +1,618 @@
+//! Readers for GLPI exports: the ticket list ("Exportar → CSV", GLPI 10 and 11, any language we
+//! know the labels of) and the history tables `glpi_logs` and `glpi_itilfollowups` as CSV.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDateTime};
+
+use super::IngestError;
+use super::canonical::Records;
+use super::csvfile::{self, CsvSource, error_line};
+use super::load::{EventRow, Record, Reject, TicketRow};
+use crate::model::{Status, TicketType, fold, parse_priority};
+
+/// The `source` of everything read from GLPI.
+pub const SOURCE: &str = "glpi";
+
+/// Date order of a GLPI user's preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateFormat {
+    /// `Y-m-d H:i` (GLPI's default).
+    Ymd,
+    /// `d-m-Y H:i`.
+    Dmy,
+    /// `m-d-Y H:i`.
+    Mdy,
+}
+
+impl DateFormat {
+    const ALL: [DateFormat; 3] = [DateFormat::Ymd, DateFormat::Dmy, DateFormat::Mdy];
+
+    fn patterns(self) -> [&'static str; 2] {
+        match self {
+            DateFormat::Ymd => ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+            DateFormat::Dmy => ["%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S"],
+            DateFormat::Mdy => ["%m-%d-%Y %H:%M", "%m-%d-%Y %H:%M:%S"],
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DateFormat::Ymd => "ymd (AAAA-MM-DD)",
+            DateFormat::Dmy => "dmy (DD-MM-AAAA)",
+            DateFormat::Mdy => "mdy (MM-DD-AAAA)",
+        }
+    }
+
+    /// Parses a date in this order; `/` and `.` separators (Excel re-saves) are accepted too.
+    pub fn parse(self, text: &str) -> Option<NaiveDateTime> {
+        let t = text.trim().replace(['/', '.'], "-");
+        self.patterns()
+            .iter()
+            .find_map(|p| NaiveDateTime::parse_from_str(&t, p).ok())
+            .filter(|d| (1984..=2100).contains(&d.year()))
+    }
+}
+
+/// The columns of the ticket list we use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Field {
+    Id,
+    Title,
+    Status,
+    Opened,
+    Solved,
+    Closed,
+    Priority,
+    Category,
+    Type,
+    Technician,
+    Group,
+    Requester,
+    Entity,
+    LastUpdate,
+}
+
+/// Known header labels (folded: lower case, no accents, no `:`, single spaces) in es_CO,
+/// es_ES, English and French.
+const LABELS: &[(&str, Field)] = &[
+    ("id", Field::Id),
+    ("titulo", Field::Title),
+    ("title", Field::Title),
+    ("titre", Field::Title),
+    ("estado", Field::Status),
+    ("status", Field::Status),
+    ("statut", Field::Status),
+    ("fecha de apertura", Field::Opened),
+    ("opening date", Field::Opened),
+    ("date d'ouverture", Field::Opened),
+    ("fecha de solucion", Field::Solved),
+    ("fecha de resolucion", Field::Solved),
+    ("resolution date", Field::Solved),
+    ("date de resolution", Field::Solved),
+    ("fecha de cierre", Field::Closed),
+    ("closing date", Field::Closed),
+    ("date de cloture", Field::Closed),
+    ("prioridad", Field::Priority),
+    ("priority", Field::Priority),
+    ("priorite", Field::Priority),
+    ("categoria", Field::Category),
+    ("category", Field::Category),
+    ("categorie", Field::Category),
+    ("tipo", Field::Type),
+    ("type", Field::Type),
+    ("asignado a - tecnico", Field::Technician),
+    ("asignada a - tecnico", Field::Technician),
+    ("assigned to - technician", Field::Technician),
+    ("attribue a - technicien", Field::Technician),
+    ("asignado a - grupo de tecnicos", Field::Group),
+    ("asignada a - grupo de tecnicos", Field::Group),
+    ("assigned to - technician group", Field::Group),
+    ("attribue a - groupe de techniciens", Field::Group),
+    ("solicitante - solicitante", Field::Requester),
+    ("solicitante", Field::Requester),
+    ("requester - requester", Field::Requester),
+    ("demandeur - demandeur", Field::Requester),
+    ("entidad", Field::Entity),
+    ("entity", Field::Entity),
+    ("entite", Field::Entity),
+    ("ultima actualizacion", Field::LastUpdate),
+    ("last update", Field::LastUpdate),
+    ("derniere modification", Field::LastUpdate),
+];
+
+const DATE_FIELDS: [Field; 4] = [
+    Field::Opened,
+    Field::Solved,
+    Field::Closed,
+    Field::LastUpdate,
+];
+
+fn fold_label(label: &str) -> String {
+    fold(&label.replace(':', " "))
+}
+
+/// Options of `ingest glpi-csv`.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    /// Entity for every ticket (else the file's `Entidad` column).
+    pub entity: Option<String>,
+    /// Date order, required only when the file leaves it ambiguous.
+    pub date_format: Option<DateFormat>,
+}
+
+fn column_map(src: &CsvSource) -> HashMap<Field, usize> {
+    let mut map = HashMap::new();
+    for (i, h) in src.headers.iter().enumerate() {
+        let folded = fold_label(h);
+        if let Some((_, f)) = LABELS.iter().find(|(l, _)| *l == folded) {
+            map.entry(*f).or_insert(i);
+        }
+    }
+    map
+}
+
+/// Reads a GLPI ticket list export. The file is read twice: once to decide the date order over
+/// the whole file, once to produce the records.
+pub fn read_list(path: &Path, opts: &ListOptions) -> Result<Records, IngestError> {
+    let name = path.display().to_string();
+    let mut src = csvfile::open(path, None)?;
+    let cols = column_map(&src);
+    let missing: Vec<&str> = [
+        (Field::Id, "ID"),
+        (Field::Status, "Estado"),
+        (Field::Opened, "Fecha de Apertura"),
+    ]
+    .iter()
+    .filter(|(f, _)| !cols.contains_key(f))
+    .map(|(_, l)| *l)
+    .collect();
+    if !missing.is_empty() {
+        return Err(IngestError::MissingColumns {
+            path: name,
+            expected: "una exportación de la lista de casos de GLPI".into(),
+            missing: missing.join(", "),
+            found: src
+                .headers
+                .iter()
+                .filter(|h| !h.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let format = detect_dates(&mut src, &cols, &name, opts.date_format)?;
+    let src = csvfile::open(path, Some(src.delimiter))?;
+    let glpi10 = src.trailing_delimiter;
+    let entity = opts.entity.clone();
+    let iter = src.reader.into_records().map(move |rec| {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(IngestError::Malformed {
+                    path: name.clone(),
+                    line: error_line(&e),
+                    reason: e.to_string(),
+                });
+            }
+        };
+        let line = rec.position().map_or(0, |p| p.line());
+        let get = |f: Field| {
+            cols.get(&f)
+                .and_then(|&i| rec.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        Ok(list_row(&get, line, format, glpi10, entity.as_deref()))
+    });
+    Ok(Box::new(iter))
+}
+
+/// Decides the date order from every date of the file: the order that reads the most values.
+/// Orders that read the same, largest number of values are ambiguous unless `forced` says.
+fn detect_dates(
+    src: &mut CsvSource,
+    cols: &HashMap<Field, usize>,
+    name: &str,
+    forced: Option<DateFormat>,
+) -> Result<DateFormat, IngestError> {
+    if let Some(f) = forced {
+        return Ok(f);
+    }
+    let idx: Vec<usize> = DATE_FIELDS
+        .iter()
+        .filter_map(|f| cols.get(f).copied())
+        .collect();
+    let mut hits = [0u64; 3];
+    for rec in src.reader.records() {
+        let rec = rec.map_err(|e| IngestError::Malformed {
+            path: name.to_owned(),
+            line: error_line(&e),
+            reason: e.to_string(),
+        })?;
+        for &i in &idx {
+            let Some(v) = rec.get(i).map(str::trim).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            for (k, f) in DateFormat::ALL.iter().enumerate() {
+                if f.parse(v).is_some() {
+                    hits[k] += 1;
+                }
+            }
+        }
+    }
+    let best = hits.iter().copied().max().unwrap_or(0);
+    let winners: Vec<DateFormat> = DateFormat::ALL
+        .iter()
+        .zip(hits)
+        .filter(|(_, h)| *h == best)
+        .map(|(f, _)| *f)
+        .collect();
+    match winners.as_slice() {
+        [one] => Ok(*one),
+        // No date at all (an empty list): any order will do.
+        _ if best == 0 => Ok(DateFormat::Ymd),
+        // Year-first is never confused with the others.
+        many if many.contains(&DateFormat::Ymd) => Ok(DateFormat::Ymd),
+        many => Err(IngestError::AmbiguousDates {
+            path: name.to_owned(),
+            formats: many
+                .iter()
+                .map(|f| f.label())
+                .collect::<Vec<_>>()
+                .join(" o "),
+        }),
+    }
+}
+
+fn reject(line: u64, column: &str, raw: Option<&str>, reason: &str) -> Record {
+    Record::Reject(Reject {
+        line,
+        column: Some(column.to_owned()),
+        raw: raw.map(str::to_owned),
+        reason: reason.to_owned(),
+    })
+}
+
+/// A multi-valued GLPI cell (`A<br>B`) as one readable value.
+fn multi(v: Option<&str>) -> Option<String> {
+    v.map(|s| {
+        s.split("<br>")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+    .filter(|s| !s.is_empty())
+}
+
+fn list_row<'a>(
+    get: &dyn Fn(Field) -> Option<&'a str>,
+    line: u64,
+    format: DateFormat,
+    glpi10: bool,
+    entity: Option<&str>,
+) -> Record {
+    let Some(id) = get(Field::Id) else {
+        return reject(line, "ID", None, "falta el identificador del caso");
+    };
+    let status = match get(Field::Status).map(|s| (s, Status::parse(s))) {
+        Some((_, Some(s))) => s,
+        Some((raw, None)) => return reject(line, "Estado", Some(raw), "estado desconocido"),
+        None => return reject(line, "Estado", None, "falta el estado"),
+    };
+    let mut dates = [None; 4];
+    for (k, f) in DATE_FIELDS.iter().enumerate() {
+        if let Some(raw) = get(*f) {
+            match format.parse(raw) {
+                Some(d) => dates[k] = Some(d),
+                None => {
+                    return reject(
+                        line,
+                        label_of(*f),
+                        Some(raw),
+                        &format!("fecha inválida (formato {})", format.label()),
+                    );
+                }
+            }
+        }
+    }
+    let [opened, solved, closed, last_update] = dates;
+    let Some(created_at) = opened else {
+        return reject(
+            line,
+            "Fecha de Apertura",
+            None,
+            "falta la fecha de apertura",
+        );
+    };
+    for (d, f) in [(solved, Field::Solved), (closed, Field::Closed)] {
+        if d.is_some_and(|d| d < created_at) {
+            return reject(
+                line,
+                label_of(f),
+                get(f),
+                "fecha anterior a la apertura del caso",
+            );
+        }
+    }
+    let ticket_type = match get(Field::Type) {
+        None => None,
+        Some(t) => match TicketType::parse(t) {
+            Some(x) => Some(x),
+            None => return reject(line, "Tipo", Some(t), "tipo desconocido"),
+        },
+    };
+    let priority = match get(Field::Priority) {
+        None => None,
+        Some(p) => match parse_priority(p) {
+            Some(x) => Some(x),
+            None => return reject(line, "Prioridad", Some(p), "prioridad desconocida"),
+        },
+    };
+    // GLPI 10 writes a double quote inside a value as two apostrophes.
+    let text = |v: Option<&str>| {
+        v.map(|s| {
+            if glpi10 {
+                s.replace("''", "\"")
+            } else {
+                s.to_owned()
+            }
+        })
+    };
+    Record::Ticket(Box::new(TicketRow {
+        source: SOURCE.to_owned(),
+        ticket_id: id.to_owned(),
+        entity: entity
+            .map(str::to_owned)
+            .or_else(|| text(get(Field::Entity)))
+            .unwrap_or_default(),
+        title: text(get(Field::Title)),
+        ticket_type,
+        priority,
+        priority_label: get(Field::Priority).map(str::to_owned),
+        category: text(get(Field::Category)),
+        service: None,
+        technician: multi(get(Field::Technician)),
+        tech_group: multi(get(Field::Group)),
+        requester: multi(get(Field::Requester)),
+        channel: None,
+        status,
+        status_label: get(Field::Status).map(str::to_owned),
+        created_at,
+        taken_at: None,
+        solved_at: solved,
+        closed_at: closed,
+        last_update,
+        satisfaction: None,
+        line,
+    }))
+}
+
+fn label_of(f: Field) -> &'static str {
+    match f {
+        Field::Opened => "Fecha de Apertura",
+        Field::Solved => "Fecha de solución",
+        Field::Closed => "Fecha de cierre",
+        Field::LastUpdate => "Última actualización",
+        _ => "",
+    }
+}
+
+/// Opens a GLPI table export (`glpi_logs`, `glpi_itilfollowups`) and maps its columns by name.
+fn open_table(
+    path: &Path,
+    what: &str,
+    required: &[&str],
+) -> Result<(CsvSource, HashMap<String, usize>), IngestError> {
+    let src = csvfile::open(path, None)?;
+    let cols: HashMap<String, usize> = src
+        .headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
+        .collect();
+    let missing: Vec<&str> = required
+        .iter()
+        .filter(|c| !cols.contains_key(**c))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(IngestError::MissingColumns {
+            path: path.display().to_string(),
+            expected: what.to_owned(),
+            missing: missing.join(", "),
+            found: src.headers.join(", "),
+        });
+    }
+    Ok((src, cols))
+}
+
+fn history_date(text: &str) -> Option<NaiveDateTime> {
+    super::parse_datetime(text).filter(|d| (1984..=2100).contains(&d.year()))
+}
+
+/// Reads `glpi_logs` rows: status changes (option 12), technician (5) and group (8)
+/// assignments. Other rows carry no SLA information and are skipped.
+pub fn read_logs(path: &Path) -> Result<Records, IngestError> {
+    let name = path.display().to_string();
+    let (src, cols) = open_table(
+        path,
+        "una exportación de glpi_logs",
+        &[
+            "items_id",
+            "date_mod",
+            "id_search_option",
+            "old_value",
+            "new_value",
+        ],
+    )?;
+    let iter = src.reader.into_records().map(move |rec| {
+        let rec = rec.map_err(|e| IngestError::Malformed {
+            path: name.clone(),
+            line: error_line(&e),
+            reason: e.to_string(),
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let get = |c: &str| cols.get(c).and_then(|&i| rec.get(i)).map(str::trim);
+        Ok(log_row(&get, line))
+    });
+    Ok(Box::new(iter))
+}
+
+fn log_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, line: u64) -> Record {
+    if get("itemtype").is_some_and(|t| !t.eq_ignore_ascii_case("ticket"))
+        || get("linked_action").is_some_and(|a| !a.is_empty() && a != "0")
+    {
+        return Record::Skip;
+    }
+    let kind = match get("id_search_option") {
+        Some("12") => "status",
+        Some("5") => "assign_tech",
+        Some("8") => "assign_group",
+        _ => return Record::Skip,
+    };
+    let Some(ticket_id) = get("items_id").filter(|s| !s.is_empty()) else {
+        return reject(line, "items_id", None, "falta el identificador del caso");
+    };
+    let Some(at) = get("date_mod").and_then(history_date) else {
+        return reject(line, "date_mod", get("date_mod"), "fecha inválida");
+    };
+    let non_empty = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(str::to_owned);
+    let (mut old_value, mut new_value) = (non_empty(get("old_value")), non_empty(get("new_value")));
+    if kind == "status" {
+        let code = |v: &Option<String>| {
+            v.as_deref()
+                .and_then(|s| s.parse::<i64>().ok())
+                .and_then(Status::from_glpi_code)
+        };
+        match code(&new_value) {
+            Some(s) => new_value = Some(s.code().to_owned()),
+            None => {
+                return reject(
+                    line,
+                    "new_value",
+                    get("new_value"),
+                    "código de estado desconocido",
+                );
+            }
+        }
+        old_value = code(&old_value).map(|s| s.code().to_owned());
+    }
+    let seq = get("id")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(line as i64);
+    Record::Event(EventRow {
+        source: SOURCE.to_owned(),
+        ticket_id: ticket_id.to_owned(),
+        seq,
+        at,
+        kind: kind.to_owned(),
+        old_value,
+        new_value,
+        actor: non_empty(get("user_name")),
+        is_public: None,
+        by_requester: None,
+    })
+}
+
+/// Reads `glpi_itilfollowups` rows as follow-up events (public unless `is_private = 1`;
+/// `is_requester`, when the export has it, marks the requester's own follow-ups).
+pub fn read_followups(path: &Path) -> Result<Records, IngestError> {
+    let name = path.display().to_string();
+    let (src, cols) = open_table(
+        path,
+        "una exportación de glpi_itilfollowups",
+        &["items_id", "date"],
+    )?;
+    let iter = src.reader.into_records().map(move |rec| {
+        let rec = rec.map_err(|e| IngestError::Malformed {
+            path: name.clone(),
+            line: error_line(&e),
+            reason: e.to_string(),
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let get = |c: &str| cols.get(c).and_then(|&i| rec.get(i)).map(str::trim);
+        if get("itemtype").is_some_and(|t| !t.is_empty() && !t.eq_ignore_ascii_case("ticket")) {
+            return Ok(Record::Skip);
+        }
+        let Some(ticket_id) = get("items_id").filter(|s| !s.is_empty()) else {
+            return Ok(reject(
+                line,
+                "items_id",
+                None,
+                "falta el identificador del caso",
+            ));
+        };
+        let Some(at) = get("date").and_then(history_date) else {
+            return Ok(reject(line, "date", get("date"), "fecha inválida"));
+        };
+        let flag = |c: &str| get(c).filter(|s| !s.is_empty()).map(|s| s == "1");
+        Ok(Record::Event(EventRow {
+            source: SOURCE.to_owned(),
+            ticket_id: ticket_id.to_owned(),
+            seq: get("id")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(line as i64),
+            at,
+            kind: "followup".to_owned(),
+            old_value: None,
+            new_value: None,
+            actor: get("users_id").filter(|s| !s.is_empty()).map(str::to_owned),
+            is_public: Some(flag("is_private") != Some(true)),
+            by_requester: flag("is_requester"),
+        }))
+    });
+    Ok(Box::new(iter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_each_order() {
+        let d = |f: DateFormat, s: &str| f.parse(s).map(|d| d.to_string());
+        assert_eq!(
+            d(DateFormat::Ymd, "2025-12-31 21:06"),
+            Some("2025-12-31 21:06:00".into())
+        );
+        assert_eq!(
+            d(DateFormat::Dmy, "31-12-2025 21:06"),
+            Some("2025-12-31 21:06:00".into())
+        );
+        assert_eq!(
+            d(DateFormat::Dmy, "31/12/2025 21:06"),
+            Some("2025-12-31 21:06:00".into())
+        );
+        assert_eq!(
+            d(DateFormat::Mdy, "12-31-2025 21:06"),
+            Some("2025-12-31 21:06:00".into())
+        );
+        assert_eq!(d(DateFormat::Mdy, "31-12-2025 21:06"), None);
+        assert_eq!(d(DateFormat::Ymd, "1899-01-01 00:00"), None);
+    }
+
+    #[test]
+    fn labels_fold_across_languages() {
+        let find = |l: &str| {
+            LABELS
+                .iter()
+                .find(|(x, _)| *x == fold_label(l))
+                .map(|x| x.1)
+        };
+        assert_eq!(find("Asignado a: - Grupo de Tecnicos "), Some(Field::Group));
+        assert_eq!(find("Asignada a - Técnico"), Some(Field::Technician));
+        assert_eq!(find("Fecha de resolución"), Some(Field::Solved));
+        assert_eq!(find("Opening date"), Some(Field::Opened));
+        assert_eq!(find("Date d'ouverture"), Some(Field::Opened));
+        assert_eq!(find("Última actualización"), Some(Field::LastUpdate));
+    }
+
+    #[test]
+    fn multi_valued_cells() {
+        assert_eq!(multi(Some("Ana<br>Luis")), Some("Ana, Luis".into()));
+        assert_eq!(multi(Some("<br>")), None);
+    }
+}
