@@ -86,6 +86,17 @@ pub enum IngestFormat {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Reporte de casos de Dexon (CSV o XLSX) y, opcionalmente, su historial de estados.
+    Dexon {
+        /// Reporte de casos.
+        file: PathBuf,
+        /// Historial de estados (CSV o XLSX).
+        #[arg(long)]
+        history: Option<PathBuf>,
+        /// Entidad de los casos (por defecto, [dexon] entity de la configuración).
+        #[arg(long)]
+        entity: Option<String>,
+    },
     /// Seguimientos de GLPI (tabla glpi_itilfollowups exportada a CSV).
     GlpiFollowups {
         #[arg(required = true)]

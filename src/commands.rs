@@ -15,7 +15,7 @@ use crate::cli::{
 };
 use crate::config::{Config, EXAMPLE, Engine};
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
-use crate::ingest::{self, IngestError, IngestSummary, Record, canonical, glpi};
+use crate::ingest::{self, IngestError, IngestSummary, Record, canonical, dexon, glpi};
 use crate::store::{Store, queries};
 use crate::{bench, demo};
 
@@ -31,7 +31,7 @@ pub fn run(cli: Cli, config: Config) -> Result<()> {
     match cli.command {
         Command::Init(args) => init(&args),
         Command::Calendar(args) => calendar(&args, &config),
-        Command::Ingest(args) => ingest(&args, &store_path()),
+        Command::Ingest(args) => ingest(&args, &config, &store_path()),
         Command::Evaluate(args) => evaluate(&args, &config, &store_path()),
         Command::Demo(args) => demo(&args, &config, db.as_deref()),
         Command::Bench(args) => bench_cmd(&args, &config),
@@ -141,18 +141,29 @@ fn hours(secs: i64) -> String {
     }
 }
 
-fn ingest(args: &IngestArgs, db: &Path) -> Result<()> {
+fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
     let mut store = Store::open(db)?;
-    // Readers open each file lazily, so that one bad file does not stop the others; each gives
-    // the kind recorded in ingest_runs and the records.
+    // One job per file: the reader opens it lazily (one bad file does not stop the others) and
+    // gives the kind recorded in ingest_runs with the records.
     type Reader<'a> =
         Box<dyn Fn(&Path) -> Result<(&'static str, canonical::Records), IngestError> + 'a>;
-    let tag = |kind: &'static str| move |r: canonical::Records| (kind, r);
-    let (files, read): (&[PathBuf], Reader<'_>) = match &args.format {
-        IngestFormat::Canonical { files, source } => (
-            files,
-            Box::new(move |p: &Path| canonical::read(p, source).map(|(k, r)| (k.label(), r))),
-        ),
+    fn tag(
+        kind: &'static str,
+    ) -> impl Fn(canonical::Records) -> (&'static str, canonical::Records) {
+        move |r| (kind, r)
+    }
+    let mut jobs: Vec<(PathBuf, Reader<'_>)> = Vec::new();
+    match &args.format {
+        IngestFormat::Canonical { files, source } => {
+            for f in files {
+                jobs.push((
+                    f.clone(),
+                    Box::new(move |p: &Path| {
+                        canonical::read(p, source).map(|(k, r)| (k.label(), r))
+                    }),
+                ));
+            }
+        }
         IngestFormat::GlpiCsv {
             files,
             entity,
@@ -166,22 +177,56 @@ fn ingest(args: &IngestArgs, db: &Path) -> Result<()> {
                     DateOrder::Mdy => glpi::DateFormat::Mdy,
                 }),
             };
-            (
-                files,
-                Box::new(move |p: &Path| glpi::read_list(p, &opts).map(tag("glpi-csv"))),
-            )
+            for f in files {
+                let opts = opts.clone();
+                jobs.push((
+                    f.clone(),
+                    Box::new(move |p: &Path| glpi::read_list(p, &opts).map(tag("glpi-csv"))),
+                ));
+            }
         }
-        IngestFormat::GlpiLogs { files } => (
-            files,
-            Box::new(move |p: &Path| glpi::read_logs(p).map(tag("glpi-logs"))),
-        ),
-        IngestFormat::GlpiFollowups { files } => (
-            files,
-            Box::new(move |p: &Path| glpi::read_followups(p).map(tag("glpi-followups"))),
-        ),
-    };
+        IngestFormat::GlpiLogs { files } => {
+            for f in files {
+                jobs.push((
+                    f.clone(),
+                    Box::new(|p: &Path| glpi::read_logs(p).map(tag("glpi-logs"))),
+                ));
+            }
+        }
+        IngestFormat::GlpiFollowups { files } => {
+            for f in files {
+                jobs.push((
+                    f.clone(),
+                    Box::new(|p: &Path| glpi::read_followups(p).map(tag("glpi-followups"))),
+                ));
+            }
+        }
+        IngestFormat::Dexon {
+            file,
+            history,
+            entity,
+        } => {
+            let mut cfg = config.dexon.clone();
+            if entity.is_some() {
+                cfg.entity = entity.clone();
+            }
+            let cases_cfg = cfg.clone();
+            jobs.push((
+                file.clone(),
+                Box::new(move |p: &Path| dexon::read_cases(p, &cases_cfg).map(tag("dexon"))),
+            ));
+            if let Some(h) = history {
+                jobs.push((
+                    h.clone(),
+                    Box::new(move |p: &Path| {
+                        dexon::read_history(p, &cfg).map(tag("dexon-history"))
+                    }),
+                ));
+            }
+        }
+    }
     let mut refused = 0usize;
-    for file in files {
+    for (file, read) in &jobs {
         let result = read(file)
             .and_then(|(kind, records)| ingest::load_file(&mut store, file, kind, records));
         match result {
@@ -193,7 +238,7 @@ fn ingest(args: &IngestArgs, db: &Path) -> Result<()> {
         }
     }
     if refused > 0 {
-        bail!("{refused} de {} archivo(s) rechazado(s)", files.len());
+        bail!("{refused} de {} archivo(s) rechazado(s)", jobs.len());
     }
     Ok(())
 }

@@ -50,6 +50,9 @@ pub struct Config {
     /// Entities with a calendar of their own (others use `[calendar]`).
     #[serde(default, rename = "entity", skip_serializing_if = "Vec::is_empty")]
     pub entities: Vec<EntityConfig>,
+    /// Dexon case reports: entity and column names.
+    #[serde(default)]
+    pub dexon: crate::ingest::dexon::DexonConfig,
     /// Base URL of the GLPI instance, for links to tickets (e.g. `https://mesa.entidad.gov.co`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub glpi_base_url: Option<String>,

@@ -3,8 +3,10 @@
 
 pub mod canonical;
 pub mod csvfile;
+pub mod dexon;
 pub mod glpi;
 mod load;
+pub mod table;
 
 use std::io::Read;
 use std::path::Path;

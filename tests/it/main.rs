@@ -5,5 +5,6 @@ mod cli;
 mod golden;
 mod helpers;
 mod ingest_canonical;
+mod ingest_dexon;
 mod ingest_glpi;
 mod volume;
