@@ -33,10 +33,13 @@ impl Cell {
     }
 }
 
-/// Rows of a sheet with their 1-based line (row) numbers.
+/// A row with its 1-based line (row) number.
+pub type Row = (u64, Vec<Cell>);
+
+/// The rows of a sheet, after its header.
 pub struct Table {
     pub headers: Vec<String>,
-    pub rows: Box<dyn Iterator<Item = Result<(u64, Vec<Cell>), IngestError>>>,
+    pub rows: Box<dyn Iterator<Item = Result<Row, IngestError>>>,
 }
 
 /// Excel's serial date (1900 system) to a date-time rounded to the nearest second.
@@ -111,7 +114,7 @@ pub fn open(path: &Path, sheet: Option<&str>) -> Result<Table, IngestError> {
         Some(s) => book.worksheet_range(s),
         None => book
             .worksheet_range_at(0)
-            .unwrap_or_else(|| Err(calamine::Error::Msg("el libro no tiene hojas"))),
+            .unwrap_or(Err(calamine::Error::Msg("el libro no tiene hojas"))),
     }
     .map_err(|e| bad(format!("hoja de cálculo ilegible: {e}")))?;
     let mut rows = range.rows();
