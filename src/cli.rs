@@ -86,6 +86,11 @@ pub enum IngestFormat {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Encuestas de satisfacción de GLPI (tabla glpi_ticketsatisfactions exportada a CSV).
+    GlpiSatisfaction {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Reporte de casos de Dexon (CSV o XLSX) y, opcionalmente, su historial de estados.
     Dexon {
         /// Reporte de casos.

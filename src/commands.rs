@@ -201,6 +201,14 @@ fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
                 ));
             }
         }
+        IngestFormat::GlpiSatisfaction { files } => {
+            for f in files {
+                jobs.push((
+                    f.clone(),
+                    Box::new(|p: &Path| glpi::read_satisfaction(p).map(tag("glpi-satisfaction"))),
+                ));
+            }
+        }
         IngestFormat::Dexon {
             file,
             history,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::IngestError;
 use super::canonical::Records;
-use super::load::{EventRow, Record, Reject, TicketRow};
+use super::load::{EventRow, Record, Reject, SurveyRow, TicketRow};
 use super::table::{self, Cell};
 use crate::model::{Status, TicketType, fold, parse_priority};
 
@@ -167,14 +167,36 @@ pub fn read_cases(path: &Path, cfg: &DexonConfig) -> Result<Records, IngestError
         ));
     }
     let entity = cfg.entity.clone().unwrap_or_default();
-    Ok(Box::new(t.rows.map(move |row| {
-        let (line, cells) = row?;
+    Ok(Box::new(t.rows.flat_map(move |row| {
+        let (line, cells) = match row {
+            Ok(r) => r,
+            Err(e) => return vec![Err(e)],
+        };
         let get = |f: &str| {
             cols.get(f)
                 .and_then(|&i| cells.get(i))
                 .unwrap_or(&Cell::Empty)
         };
-        Ok(case_row(&get, line, &entity))
+        let record = case_row(&get, line, &entity);
+        // A case with a survey score also gives its survey (answered; Dexon reports no dates).
+        let survey = match &record {
+            Record::Ticket(t) => t.satisfaction.map(|score| {
+                Record::Survey(SurveyRow {
+                    source: SOURCE.to_owned(),
+                    ticket_id: t.ticket_id.clone(),
+                    sent_at: None,
+                    answered_at: None,
+                    score: Some(score),
+                    comment: None,
+                    line,
+                })
+            }),
+            _ => None,
+        };
+        std::iter::once(record)
+            .chain(survey)
+            .map(Ok)
+            .collect::<Vec<_>>()
     })))
 }
 

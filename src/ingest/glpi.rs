@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDateTime};
 use super::IngestError;
 use super::canonical::Records;
 use super::csvfile::{self, CsvSource, error_line};
-use super::load::{EventRow, Record, Reject, TicketRow};
+use super::load::{EventRow, Record, Reject, SurveyRow, TicketRow};
 use crate::model::{Status, TicketType, fold, parse_priority};
 
 /// The `source` of everything read from GLPI.
@@ -562,6 +562,72 @@ pub fn read_followups(path: &Path) -> Result<Records, IngestError> {
             actor: get("users_id").filter(|s| !s.is_empty()).map(str::to_owned),
             is_public: Some(flag("is_private") != Some(true)),
             by_requester: flag("is_requester"),
+        }))
+    });
+    Ok(Box::new(iter))
+}
+
+/// Reads `glpi_ticketsatisfactions` rows (tickets_id, type, date_begin, date_answered,
+/// satisfaction 0–5, comment): the satisfaction survey of each ticket, answered or not.
+pub fn read_satisfaction(path: &Path) -> Result<Records, IngestError> {
+    let name = path.display().to_string();
+    let (src, cols) = open_table(
+        path,
+        "una exportación de glpi_ticketsatisfactions",
+        &["tickets_id", "date_begin", "satisfaction"],
+    )?;
+    let iter = src.reader.into_records().map(move |rec| {
+        let rec = rec.map_err(|e| IngestError::Malformed {
+            path: name.clone(),
+            line: error_line(&e),
+            reason: e.to_string(),
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let get = |c: &str| {
+            cols.get(c)
+                .and_then(|&i| rec.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"))
+        };
+        let Some(ticket_id) = get("tickets_id") else {
+            return Ok(reject(
+                line,
+                "tickets_id",
+                None,
+                "falta el identificador del caso",
+            ));
+        };
+        let mut dates = [None; 2];
+        for (k, c) in ["date_begin", "date_answered"].into_iter().enumerate() {
+            if let Some(raw) = get(c) {
+                match history_date(raw) {
+                    Some(d) => dates[k] = Some(d),
+                    None => return Ok(reject(line, c, Some(raw), "fecha inválida")),
+                }
+            }
+        }
+        let score = match get("satisfaction") {
+            None => None,
+            Some(raw) => match raw.replace(',', ".").parse::<f64>() {
+                Ok(x) if (0.0..=5.0).contains(&x) => Some(x),
+                _ => {
+                    return Ok(reject(
+                        line,
+                        "satisfaction",
+                        Some(raw),
+                        "calificación fuera de 0–5",
+                    ));
+                }
+            },
+        };
+        Ok(Record::Survey(SurveyRow {
+            source: SOURCE.to_owned(),
+            ticket_id: ticket_id.to_owned(),
+            sent_at: dates[0],
+            answered_at: dates[1].or(if score.is_some() { dates[0] } else { None }),
+            score,
+            comment: get("comment").map(str::to_owned),
+            line,
         }))
     });
     Ok(Box::new(iter))

@@ -53,6 +53,18 @@ pub struct EventRow {
     pub by_requester: Option<bool>,
 }
 
+/// A satisfaction survey in canonical form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyRow {
+    pub source: String,
+    pub ticket_id: String,
+    pub sent_at: Option<NaiveDateTime>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub score: Option<f64>,
+    pub comment: Option<String>,
+    pub line: u64,
+}
+
 /// A row that could not be loaded, and why (Spanish, for users).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reject {
@@ -67,6 +79,7 @@ pub struct Reject {
 pub enum Record {
     Ticket(Box<TicketRow>),
     Event(EventRow),
+    Survey(SurveyRow),
     Reject(Reject),
     /// A row the reader understood but that carries nothing the store keeps (e.g. a GLPI log
     /// row about a location change): counted, not stored.
@@ -114,12 +127,14 @@ where
     )?;
     tx.execute_batch(queries::STAGING_TICKETS_CREATE)?;
     tx.execute_batch(queries::STAGING_EVENTS_CREATE)?;
+    tx.execute_batch(queries::STAGING_SURVEYS_CREATE)?;
     let (mut read, mut accepted, mut skipped) = (0u64, 0u64, 0u64);
     let mut rejects: Vec<Reject> = Vec::new();
-    let (mut n_tickets, mut n_events) = (0u64, 0u64);
+    let (mut n_tickets, mut n_events, mut n_surveys) = (0u64, 0u64, 0u64);
     {
         let mut tickets = tx.appender("staging_tickets")?;
         let mut events = tx.appender("staging_events")?;
+        let mut surveys = tx.appender("staging_surveys")?;
         for record in records {
             read += 1;
             match record? {
@@ -169,18 +184,36 @@ where
                     accepted += 1;
                     n_events += 1;
                 }
+                Record::Survey(v) => {
+                    surveys.append_row(params![
+                        v.source,
+                        v.ticket_id,
+                        v.sent_at,
+                        v.answered_at,
+                        v.score,
+                        v.comment,
+                        run_id,
+                        v.line as i64,
+                    ])?;
+                    accepted += 1;
+                    n_surveys += 1;
+                }
                 Record::Reject(r) => rejects.push(r),
                 Record::Skip => skipped += 1,
             }
         }
         tickets.flush()?;
         events.flush()?;
+        surveys.flush()?;
     }
     if n_tickets > 0 {
         tx.execute_batch(queries::TICKETS_UPSERT)?;
     }
     if n_events > 0 {
         tx.execute_batch(queries::EVENTS_INSERT_NEW)?;
+    }
+    if n_surveys > 0 {
+        tx.execute_batch(queries::SURVEYS_UPSERT)?;
     }
     {
         let mut stmt = tx.prepare(queries::INGEST_REJECT_INSERT)?;
@@ -201,7 +234,10 @@ where
             run_id
         ],
     )?;
-    tx.execute_batch("DROP TABLE IF EXISTS staging_tickets; DROP TABLE IF EXISTS staging_events;")?;
+    tx.execute_batch(
+        "DROP TABLE IF EXISTS staging_tickets; DROP TABLE IF EXISTS staging_events; \
+         DROP TABLE IF EXISTS staging_surveys;",
+    )?;
     tx.commit()?;
     rejects.truncate(10);
     Ok(IngestSummary {

@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use crate::store::StoreError;
 
-pub use load::{EventRow, Record, Reject, TicketRow, load_file, load_records};
+pub use load::{EventRow, Record, Reject, SurveyRow, TicketRow, load_file, load_records};
 
 /// Why a file was refused as a whole. The store is left as it was.
 #[derive(Debug, Error)]

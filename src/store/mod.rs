@@ -139,7 +139,8 @@ impl Store {
                 events: r.get(1)?,
                 runs: r.get(2)?,
                 rejects: r.get(3)?,
-                results: r.get(4)?,
+                surveys: r.get(4)?,
+                results: r.get(5)?,
             })
         })?)
     }
@@ -152,6 +153,7 @@ pub struct TableCounts {
     pub events: i64,
     pub runs: i64,
     pub rejects: i64,
+    pub surveys: i64,
     pub results: i64,
 }
 

@@ -16,6 +16,8 @@ queries! {
     INGEST_REJECT_INSERT => "ingest_reject_insert.sql",
     STAGING_TICKETS_CREATE => "staging_tickets_create.sql",
     STAGING_EVENTS_CREATE => "staging_events_create.sql",
+    STAGING_SURVEYS_CREATE => "staging_surveys_create.sql",
+    SURVEYS_UPSERT => "surveys_upsert.sql",
     TICKETS_UPSERT => "tickets_upsert.sql",
     EVENTS_INSERT_NEW => "events_insert_new.sql",
     EVAL_KEYS_CREATE => "eval_keys_create.sql",
@@ -34,6 +36,7 @@ queries! {
 pub const SETUP: &[&str] = &[
     STAGING_TICKETS_CREATE,
     STAGING_EVENTS_CREATE,
+    STAGING_SURVEYS_CREATE,
     EVAL_RESULTS_CREATE,
 ];
 
@@ -41,8 +44,15 @@ pub const SETUP: &[&str] = &[
 pub const SCHEMA_MIGRATIONS: &str = include_str!("../../queries/schema_migrations.sql");
 
 /// Numbered migrations, applied in order at start-up.
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "001_init",
-    include_str!("../../queries/migrations/001_init.sql"),
-)];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "001_init",
+        include_str!("../../queries/migrations/001_init.sql"),
+    ),
+    (
+        2,
+        "002_surveys",
+        include_str!("../../queries/migrations/002_surveys.sql"),
+    ),
+];

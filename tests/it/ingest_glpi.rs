@@ -350,3 +350,41 @@ fn reingesting_glpi_files_changes_nothing() {
     );
     assert_eq!((first.tickets, first.events), (300, 2427));
 }
+
+#[test]
+fn satisfaction_surveys_load_and_bad_scores_are_rejected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("encuestas.csv");
+    std::fs::write(
+        &path,
+        "id,tickets_id,type,date_begin,date_answered,satisfaction,comment\n\
+         1,1828,1,2024-01-08 12:37:00,2024-01-09 08:00:00,5,Excelente\n\
+         2,1829,1,2024-01-09 10:00:00,NULL,NULL,\n\
+         3,1830,1,2024-01-10 10:00:00,2024-01-10 11:00:00,9,\n\
+         4,1831,1,2024-01-10 10:00:00,2024-01-10 11:00:00,4,\n",
+    )
+    .expect("write");
+    let mut store = Store::open_in_memory().expect("store");
+    let records = glpi::read_satisfaction(&path).expect("opens");
+    let s = ingest::load_file(&mut store, &path, "glpi-satisfaction", records).expect("loads");
+    assert_eq!((s.accepted, s.rejected), (3, 1));
+    assert_eq!(s.sample_rejects[0].reason, "calificación fuera de 0–5");
+    let (answered, satisfied): (i64, i64) = store
+        .conn()
+        .query_row(
+            "SELECT count(answered_at), count(*) FILTER (WHERE score >= 4) FROM ticket_surveys",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("surveys");
+    assert_eq!((answered, satisfied), (2, 2));
+    let again = ingest::load_file(
+        &mut store,
+        &path,
+        "glpi-satisfaction",
+        glpi::read_satisfaction(&path).expect("opens"),
+    )
+    .expect("reloads");
+    assert_eq!(again.accepted, 3);
+    assert_eq!(store.counts().expect("counts").surveys, 3);
+}
