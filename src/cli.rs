@@ -174,4 +174,6 @@ pub enum BenchTarget {
     Calendar,
     /// Evaluación completa desde la base hasta sla_results.
     Evaluate,
+    /// Carga de una lista GLPI 10 y su historial frente a read_csv de DuckDB.
+    Ingest,
 }

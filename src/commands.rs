@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant as Clock;
 
 use anyhow::{Context, Result, bail};
 use chrono::{Datelike, NaiveDateTime, Utc};
@@ -451,13 +450,9 @@ fn bench_cmd(args: &BenchArgs, config: &Config) -> Result<()> {
     let engine = config.engine()?;
     match args.what {
         BenchTarget::Calendar => bench::calendar(&engine, args.n.unwrap_or(50_000_000)),
+        BenchTarget::Ingest => bench::ingest(&engine, args.n.unwrap_or(1_000_000)),
         BenchTarget::Evaluate => {
             bench::evaluate(&engine, args.n.unwrap_or(1_000_000), args.store.as_deref())
         }
     }
-}
-
-/// Elapsed seconds since a start, for messages.
-pub fn secs_since(start: Clock) -> f64 {
-    start.elapsed().as_secs_f64()
 }

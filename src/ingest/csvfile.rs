@@ -92,12 +92,13 @@ pub fn open(path: &Path, delimiter: Option<u8>) -> Result<CsvSource, IngestError
             b','
         }
     });
-    let mut file = File::open(path).map_err(read_err)?;
+    let file = File::open(path).map_err(read_err)?;
+    let mut file = progress(path, file);
     let inner: Box<dyn Read> = match encoding {
         Encoding::Utf8 => {
             // Skip a UTF-8 BOM; any other first bytes are given back to the reader.
             let mut first = [0u8; 3];
-            let n = read_up_to(&mut file, &mut first).map_err(read_err)?;
+            let n = read_up_to(file.as_mut(), &mut first).map_err(read_err)?;
             let keep = if first[..n] == *b"\xEF\xBB\xBF" { 0 } else { n };
             Box::new(std::io::Cursor::new(first[..keep].to_vec()).chain(file))
         }
@@ -132,8 +133,35 @@ pub fn open(path: &Path, delimiter: Option<u8>) -> Result<CsvSource, IngestError
     })
 }
 
-/// Reads until `buf` is full or the file ends; returns how many bytes were read.
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+/// Files at least this large show a progress bar when stderr is a terminal.
+const PROGRESS_FROM_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Wraps a file in a progress bar on stderr (bytes read of the total), hidden for small files
+/// and when stderr is not a terminal (CI, cron, pipes).
+fn progress(path: &Path, file: File) -> Box<dyn Read> {
+    use std::io::IsTerminal;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len < PROGRESS_FROM_BYTES || !std::io::stderr().is_terminal() {
+        return Box::new(file);
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {bytes}/{total_bytes} ({eta} restantes)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(format!(
+        "Leyendo {}",
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    ));
+    Box::new(bar.wrap_read(file))
+}
+
+/// Reads until `buf` is full or the input ends; returns how many bytes were read.
+fn read_up_to(file: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match file.read(&mut buf[n..])? {

@@ -47,10 +47,18 @@ impl DateFormat {
 
     /// Parses a date in this order; `/` and `.` separators (Excel re-saves) are accepted too.
     pub fn parse(self, text: &str) -> Option<NaiveDateTime> {
-        let t = text.trim().replace(['/', '.'], "-");
-        self.patterns()
-            .iter()
-            .find_map(|p| NaiveDateTime::parse_from_str(&t, p).ok())
+        let order = match self {
+            DateFormat::Ymd => super::Order::Ymd,
+            DateFormat::Dmy => super::Order::Dmy,
+            DateFormat::Mdy => super::Order::Mdy,
+        };
+        super::fixed_datetime(text, order)
+            .or_else(|| {
+                let t = text.trim().replace(['/', '.'], "-");
+                self.patterns()
+                    .iter()
+                    .find_map(|p| NaiveDateTime::parse_from_str(&t, p).ok())
+            })
             .filter(|d| (1984..=2100).contains(&d.year()))
     }
 }

@@ -132,8 +132,55 @@ pub fn sniff(path: &Path) -> Result<(), IngestError> {
     Ok(())
 }
 
+/// Field order of a fixed-width date: which of the three numbers is the year, month and day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Ymd,
+    Dmy,
+    Mdy,
+}
+
+/// Fast path for the fixed-width layouts exports use (`YYYY-MM-DD HH:MM[:SS]`,
+/// `DD-MM-YYYY HH:MM[:SS]`, any of `-`, `/`, `.` as separator, `T` or space before the time):
+/// parsed by position, because chrono's format-string parser dominates the profile of large
+/// files. Anything else returns `None` and callers fall back to chrono.
+pub fn fixed_datetime(text: &str, order: Order) -> Option<NaiveDateTime> {
+    let b = text.trim().as_bytes();
+    if b.len() != 16 && b.len() != 19 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let sep = |i: usize| matches!(b.get(i), Some(b'-' | b'/' | b'.'));
+    let (y, m, d) = match order {
+        Order::Ymd if sep(4) && sep(7) => (num(0..4)?, num(5..7)?, num(8..10)?),
+        Order::Dmy if sep(2) && sep(5) => (num(6..10)?, num(3..5)?, num(0..2)?),
+        Order::Mdy if sep(2) && sep(5) => (num(6..10)?, num(0..2)?, num(3..5)?),
+        _ => return None,
+    };
+    if !matches!(b[10], b' ' | b'T') || b[13] != b':' {
+        return None;
+    }
+    let (hh, mm) = (num(11..13)?, num(14..16)?);
+    let ss = if b.len() == 19 {
+        if b[16] != b':' {
+            return None;
+        }
+        num(17..19)?
+    } else {
+        0
+    };
+    chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)?.and_hms_opt(hh, mm, ss)
+}
+
 /// Parses a local date-time in the canonical layouts: `YYYY-MM-DD HH:MM[:SS]`, also with `T`.
 pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
+    if let Some(d) = fixed_datetime(text, Order::Ymd) {
+        return Some(d);
+    }
     let t = text.trim();
     [
         "%Y-%m-%d %H:%M:%S",
@@ -143,4 +190,28 @@ pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
     ]
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_width_dates_agree_with_chrono() {
+        let want =
+            chrono::NaiveDate::from_ymd_opt(2025, 12, 31).and_then(|d| d.and_hms_opt(21, 6, 5));
+        assert_eq!(fixed_datetime("2025-12-31 21:06:05", Order::Ymd), want);
+        assert_eq!(fixed_datetime("31/12/2025 21:06:05", Order::Dmy), want);
+        assert_eq!(fixed_datetime("12.31.2025T21:06:05", Order::Mdy), want);
+        assert_eq!(
+            fixed_datetime(" 2025-12-31 21:06 ", Order::Ymd).map(|d| d.to_string()),
+            Some("2025-12-31 21:06:00".into())
+        );
+        assert_eq!(fixed_datetime("2025-02-30 10:00", Order::Ymd), None);
+        assert_eq!(fixed_datetime("2025-12-31 25:00", Order::Ymd), None);
+        assert_eq!(fixed_datetime("31-12-2025 21:06", Order::Ymd), None);
+        assert_eq!(fixed_datetime("2025-1-31 21:06", Order::Ymd), None);
+        // Not fixed width: the chrono fallback still reads it.
+        assert!(parse_datetime("2025-12-31T21:06").is_some());
+    }
 }
