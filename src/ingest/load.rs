@@ -206,11 +206,23 @@ where
         events.flush()?;
         surveys.flush()?;
     }
+    let staged = std::time::Instant::now();
+    tracing::info!(file, read, "filas leídas y preparadas");
     if n_tickets > 0 {
         tx.execute_batch(queries::TICKETS_UPSERT)?;
+        tracing::info!(
+            file,
+            seconds = staged.elapsed().as_secs_f64(),
+            "casos integrados"
+        );
     }
     if n_events > 0 {
         tx.execute_batch(queries::EVENTS_INSERT_NEW)?;
+        tracing::info!(
+            file,
+            seconds = staged.elapsed().as_secs_f64(),
+            "eventos integrados"
+        );
     }
     if n_surveys > 0 {
         tx.execute_batch(queries::SURVEYS_UPSERT)?;
