@@ -13,7 +13,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDateTime};
 
 use super::load::{EventRow, Record, Reject, TicketRow};
-use super::{IngestError, parse_datetime, sniff};
+use super::{IngestError, csvfile, parse_datetime, sniff};
 use crate::model::{Status, TicketType, parse_priority};
 
 pub const TICKET_COLUMNS: &[&str] = &[
@@ -166,11 +166,7 @@ fn read_csv(
         .from_reader(reader);
     let headers: Vec<String> = csv
         .headers()
-        .map_err(|e| IngestError::Malformed {
-            path: path.clone(),
-            line: 1,
-            reason: e.to_string(),
-        })?
+        .map_err(|e| csvfile::malformed(&path, &e))?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
@@ -195,11 +191,7 @@ fn read_csv(
                         raw: None,
                         reason: "la fila no es texto UTF-8 válido".into(),
                     })),
-                    _ => Err(IngestError::Malformed {
-                        path: path.clone(),
-                        line,
-                        reason: e.to_string(),
-                    }),
+                    _ => Err(csvfile::malformed(&path, &e)),
                 };
             }
         };

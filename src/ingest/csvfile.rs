@@ -115,11 +115,7 @@ pub fn open(path: &Path, delimiter: Option<u8>) -> Result<CsvSource, IngestError
         .from_reader(inner);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| IngestError::Malformed {
-            path: name.clone(),
-            line: 1,
-            reason: e.to_string(),
-        })?
+        .map_err(|e| malformed(&name, &e))?
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
@@ -201,4 +197,13 @@ fn count_outside_quotes(line: &[u8]) -> (usize, usize) {
 /// The line a CSV error happened on, for messages.
 pub fn error_line(e: &csv::Error) -> u64 {
     e.position().map_or(0, |p| p.line())
+}
+
+/// A CSV parse error as the file-level refusal it is.
+pub fn malformed(path: &str, e: &csv::Error) -> IngestError {
+    IngestError::Malformed {
+        path: path.to_owned(),
+        line: error_line(e),
+        reason: e.to_string(),
+    }
 }

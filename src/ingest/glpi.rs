@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDateTime};
 
 use super::IngestError;
 use super::canonical::Records;
-use super::csvfile::{self, CsvSource, error_line};
+use super::csvfile::{self, CsvSource};
 use super::load::{EventRow, Record, Reject, SurveyRow, TicketRow};
 use crate::model::{Status, TicketType, fold, parse_priority};
 
@@ -195,16 +195,7 @@ pub fn read_list(path: &Path, opts: &ListOptions) -> Result<Records, IngestError
     let glpi10 = src.trailing_delimiter;
     let entity = opts.entity.clone();
     let iter = src.reader.into_records().map(move |rec| {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                return Err(IngestError::Malformed {
-                    path: name.clone(),
-                    line: error_line(&e),
-                    reason: e.to_string(),
-                });
-            }
-        };
+        let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
         let line = rec.position().map_or(0, |p| p.line());
         let get = |f: Field| {
             cols.get(&f)
@@ -234,11 +225,7 @@ fn detect_dates(
         .collect();
     let mut hits = [0u64; 3];
     for rec in src.reader.records() {
-        let rec = rec.map_err(|e| IngestError::Malformed {
-            path: name.to_owned(),
-            line: error_line(&e),
-            reason: e.to_string(),
-        })?;
+        let rec = rec.map_err(|e| csvfile::malformed(name, &e))?;
         for &i in &idx {
             let Some(v) = rec.get(i).map(str::trim).filter(|v| !v.is_empty()) else {
                 continue;
@@ -457,11 +444,7 @@ pub fn read_logs(path: &Path) -> Result<Records, IngestError> {
         ],
     )?;
     let iter = src.reader.into_records().map(move |rec| {
-        let rec = rec.map_err(|e| IngestError::Malformed {
-            path: name.clone(),
-            line: error_line(&e),
-            reason: e.to_string(),
-        })?;
+        let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
         let line = rec.position().map_or(0, |p| p.line());
         let get = |c: &str| cols.get(c).and_then(|&i| rec.get(i)).map(str::trim);
         Ok(log_row(&get, line))
@@ -535,11 +518,7 @@ pub fn read_followups(path: &Path) -> Result<Records, IngestError> {
         &["items_id", "date"],
     )?;
     let iter = src.reader.into_records().map(move |rec| {
-        let rec = rec.map_err(|e| IngestError::Malformed {
-            path: name.clone(),
-            line: error_line(&e),
-            reason: e.to_string(),
-        })?;
+        let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
         let line = rec.position().map_or(0, |p| p.line());
         let get = |c: &str| cols.get(c).and_then(|&i| rec.get(i)).map(str::trim);
         if get("itemtype").is_some_and(|t| !t.is_empty() && !t.eq_ignore_ascii_case("ticket")) {
@@ -585,11 +564,7 @@ pub fn read_satisfaction(path: &Path) -> Result<Records, IngestError> {
         &["tickets_id", "date_begin", "satisfaction"],
     )?;
     let iter = src.reader.into_records().map(move |rec| {
-        let rec = rec.map_err(|e| IngestError::Malformed {
-            path: name.clone(),
-            line: error_line(&e),
-            reason: e.to_string(),
-        })?;
+        let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
         let line = rec.position().map_or(0, |p| p.line());
         let get = |c: &str| {
             cols.get(c)

@@ -80,11 +80,7 @@ pub fn open(path: &Path, sheet: Option<&str>) -> Result<Table, IngestError> {
     if !is_spreadsheet(path) {
         let src = csvfile::open(path, None)?;
         let rows = src.reader.into_records().map(move |rec| {
-            let rec = rec.map_err(|e| IngestError::Malformed {
-                path: name.clone(),
-                line: csvfile::error_line(&e),
-                reason: e.to_string(),
-            })?;
+            let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
             let line = rec.position().map_or(0, |p| p.line());
             let cells = rec
                 .iter()

@@ -2,27 +2,7 @@
 
 use mesa_sla::evaluation::{evaluate_store, export_results};
 
-use crate::helpers::{cut, fixtures, run, sample_config, sample_store, stderr, stdout};
-
-fn compare(got: &str, expected: &str) {
-    let got: Vec<&str> = got.lines().collect();
-    let want: Vec<&str> = expected.lines().collect();
-    let diffs: Vec<String> = want
-        .iter()
-        .zip(got.iter().chain(std::iter::repeat(&"<missing>")))
-        .filter(|(w, g)| w != g)
-        .take(25)
-        .map(|(w, g)| format!("expected {w}\n     got {g}"))
-        .collect();
-    assert!(
-        diffs.is_empty() && got.len() == want.len(),
-        "{} rows differ (got {} lines, expected {}):\n{}",
-        diffs.len(),
-        got.len(),
-        want.len(),
-        diffs.join("\n")
-    );
-}
+use crate::helpers::{compare, cut, fixtures, run, sample_config, sample_store, stderr, stdout};
 
 #[test]
 fn samples_reproduce_expected_csv_exactly() {

@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 use chrono::NaiveDateTime;
 use mesa_sla::config::Config;
+use mesa_sla::evaluation::{evaluate_store, export_results};
 use mesa_sla::ingest::{self, canonical};
 use mesa_sla::store::Store;
 
@@ -50,4 +51,38 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts that two result CSVs are equal line by line, showing the first differences.
+pub fn compare(got: &str, expected: &str) {
+    let got: Vec<&str> = got.lines().collect();
+    let want: Vec<&str> = expected.lines().collect();
+    let diffs: Vec<String> = want
+        .iter()
+        .zip(got.iter().chain(std::iter::repeat(&"<missing>")))
+        .filter(|(w, g)| w != g)
+        .take(25)
+        .map(|(w, g)| format!("expected {w}\n     got {g}"))
+        .collect();
+    assert!(
+        diffs.is_empty() && got.len() == want.len(),
+        "{} rows differ (got {} lines, expected {}):\n{}",
+        diffs.len(),
+        got.len(),
+        want.len(),
+        diffs.join("\n")
+    );
+}
+
+/// Evaluates a store with the sample policy at the sample cut and compares the export with a
+/// reference file of `shared/samples`.
+pub fn assert_reproduces(store: &mut Store, expected: &Path) {
+    let engine = sample_config().engine().expect("engine");
+    evaluate_store(store, &engine, cut(), cut()).expect("evaluates");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("results.csv");
+    export_results(store, &out).expect("exports");
+    let got = std::fs::read_to_string(&out).expect("read export");
+    let want = std::fs::read_to_string(expected).expect("expected results");
+    compare(&got, &want);
 }

@@ -2,13 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use mesa_sla::evaluation::{evaluate_store, export_results};
 use mesa_sla::ingest::dexon::{self, DexonConfig};
 use mesa_sla::ingest::table::{self, Cell};
 use mesa_sla::ingest::{self, IngestError};
 use mesa_sla::store::Store;
 
-use crate::helpers::{cut, fixtures, sample_config};
+use crate::helpers::{assert_reproduces, fixtures};
 
 fn dexon_dir() -> PathBuf {
     fixtures().join("samples/dexon")
@@ -35,20 +34,7 @@ fn assert_golden(cases: &Path, history: &Path, cfg: &DexonConfig) {
     let (a, b) = load(&mut store, cases, history, cfg).expect("loads");
     assert_eq!((a.accepted, a.rejected), (300, 0), "{:?}", a.sample_rejects);
     assert_eq!((b.accepted, b.rejected), (824, 0), "{:?}", b.sample_rejects);
-    let engine = sample_config().engine().expect("engine");
-    evaluate_store(&mut store, &engine, cut(), cut()).expect("evaluates");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("r.csv");
-    export_results(&store, &out).expect("export");
-    let got = std::fs::read_to_string(&out).expect("read");
-    let want = std::fs::read_to_string(dexon_dir().join("expected.csv")).expect("expected");
-    let diff: Vec<_> = got
-        .lines()
-        .zip(want.lines())
-        .filter(|(g, w)| g != w)
-        .take(5)
-        .collect();
-    assert!(diff.is_empty() && got.lines().count() == 601, "{diff:?}");
+    assert_reproduces(&mut store, &dexon_dir().join("expected.csv"));
 }
 
 #[test]
