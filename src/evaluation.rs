@@ -224,9 +224,10 @@ pub fn evaluate_store(
                 })
             })
             .collect();
+        // A panic in the engine is a bug: re-raise it rather than store partial results.
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
 
