@@ -12,7 +12,8 @@ SELECT
     CAST(epoch(t.created_at) AS BIGINT) AS created_at,
     CAST(epoch(t.taken_at) AS BIGINT) AS taken_at,
     CAST(epoch(t.solved_at) AS BIGINT) AS solved_at,
-    CAST(epoch(t.closed_at) AS BIGINT) AS closed_at
+    CAST(epoch(t.closed_at) AS BIGINT) AS closed_at,
+    t.attention_source_seconds
 FROM eval_keys k
 JOIN tickets t USING (source, ticket_id)
 ORDER BY k.n;

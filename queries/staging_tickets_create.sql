@@ -25,5 +25,6 @@ CREATE OR REPLACE TEMP TABLE staging_tickets (
     last_update     TIMESTAMP,
     satisfaction    DOUBLE,
     ingest_run      BIGINT,
+    attention_source_seconds BIGINT,
     line            BIGINT
 );

@@ -25,7 +25,8 @@ ON CONFLICT (source, ticket_id) DO UPDATE SET
     closed_at = excluded.closed_at,
     last_update = excluded.last_update,
     satisfaction = excluded.satisfaction,
-    ingest_run = excluded.ingest_run
+    ingest_run = excluded.ingest_run,
+    attention_source_seconds = excluded.attention_source_seconds
 WHERE tickets.last_update IS NULL
    OR excluded.last_update IS NULL
    OR excluded.last_update >= tickets.last_update;

@@ -389,6 +389,7 @@ fn one_ticket(
         last_update: Some(local(last_update)),
         satisfaction: (status == Status::Closed && rng.random_bool(0.4))
             .then(|| f64::from(rng.random_range(2..=5u8))),
+        attention_source_seconds: None,
         line: 0,
     })));
     for (k, (at, kind, old, new, public)) in events.into_iter().enumerate() {

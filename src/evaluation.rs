@@ -40,6 +40,7 @@ struct Row {
     taken: Option<Instant>,
     solved: Option<Instant>,
     closed: Option<Instant>,
+    attention_source: Option<i64>,
 }
 
 const STATES: [SlaState; 5] = [
@@ -85,11 +86,12 @@ pub fn evaluate_store(
             strs(&batch, 5)?,
             i64s(&batch, 6)?,
         );
-        let (created, taken, solved, closed) = (
+        let (created, taken, solved, closed, att_src) = (
             i64s(&batch, 7)?,
             i64s(&batch, 8)?,
             i64s(&batch, 9)?,
             i64s(&batch, 10)?,
+            i64s(&batch, 11)?,
         );
         for r in 0..batch.num_rows() {
             debug_assert_eq!(n.value(r) as usize, rows.len() + 1);
@@ -142,6 +144,7 @@ pub fn evaluate_store(
                 taken: local(opt_i64(&taken, r)),
                 solved: local(opt_i64(&solved, r)),
                 closed: local(opt_i64(&closed, r)),
+                attention_source: opt_i64(&att_src, r),
             });
         }
     }
@@ -215,6 +218,7 @@ pub fn evaluate_store(
                                 taken_at: row.taken,
                                 solved_at: row.solved,
                                 closed_at: row.closed,
+                                attention_source: row.attention_source,
                                 events: &events[offsets[i]..offsets[i + 1]],
                             };
                             let as_of = cal.instant_from_local_seconds(as_of_local);

@@ -2,7 +2,7 @@
 //!
 //! Tickets: `source, entity, ticket_id, title, type, priority, priority_label, category, service,
 //! technician, tech_group, requester, channel, status, status_label, created_at, taken_at,
-//! solved_at, closed_at, last_update, satisfaction` (required: `ticket_id`, `status`,
+//! solved_at, closed_at, last_update, satisfaction, attention_source_seconds` (required: `ticket_id`, `status`,
 //! `created_at`). Events: `source, ticket_id, seq, at, kind, old_value, new_value, actor,
 //! is_public, by_requester` (required: `ticket_id`, `at`, `kind`). See README.md.
 
@@ -38,6 +38,7 @@ pub const TICKET_COLUMNS: &[&str] = &[
     "closed_at",
     "last_update",
     "satisfaction",
+    "attention_source_seconds",
 ];
 const TICKET_REQUIRED: &[&str] = &["ticket_id", "status", "created_at"];
 
@@ -360,6 +361,20 @@ fn ticket(f: &[Option<&str>], line: u64, default_source: &str) -> Record {
             );
         }
     }
+    let attention_source_seconds = match f[21] {
+        None => None,
+        Some(s) => match s.parse::<i64>() {
+            Ok(x) if x >= 0 => Some(x),
+            _ => {
+                return reject(
+                    line,
+                    "attention_source_seconds",
+                    f[21],
+                    "segundos no válidos (entero ≥ 0)",
+                );
+            }
+        },
+    };
     let satisfaction = match f[20] {
         None => None,
         Some(s) => match s.replace(',', ".").parse::<f64>() {
@@ -389,6 +404,7 @@ fn ticket(f: &[Option<&str>], line: u64, default_source: &str) -> Record {
         closed_at: closed,
         last_update,
         satisfaction,
+        attention_source_seconds,
         line,
     }))
 }

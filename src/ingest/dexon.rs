@@ -291,6 +291,7 @@ fn case_row<'a>(get: &dyn Fn(&str) -> &'a Cell, line: u64, entity: &str) -> Reco
         closed_at: closed,
         last_update: None,
         satisfaction,
+        attention_source_seconds: None,
         line,
     }))
 }

@@ -80,6 +80,7 @@ enum Field {
     Requester,
     Entity,
     LastUpdate,
+    AttentionTime,
 }
 
 /// Known header labels (folded: lower case, no accents, no `:`, single spaces) in es_CO,
@@ -128,7 +129,56 @@ const LABELS: &[(&str, Field)] = &[
     ("ultima actualizacion", Field::LastUpdate),
     ("last update", Field::LastUpdate),
     ("derniere modification", Field::LastUpdate),
+    (
+        "estadisticas - tiempo en atender el servicio",
+        Field::AttentionTime,
+    ),
+    ("estadisticas - tiempo de atencion", Field::AttentionTime),
+    (
+        "estadisticas - tiempo de toma en cuenta",
+        Field::AttentionTime,
+    ),
+    ("statistics - take into account time", Field::AttentionTime),
+    (
+        "statistiques - delai de prise en compte",
+        Field::AttentionTime,
+    ),
 ];
+
+/// Parses a duration as GLPI prints it in the user's language ("2 días 3 horas 5 minutos",
+/// "45 minutos", "1 hora", "1 day 2 hours", "3 jours 4 heures"), into seconds. A day is 24 hours
+/// there: GLPI splits a number of seconds, it does not count working days.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let folded = fold(text);
+    if folded.is_empty() {
+        return None;
+    }
+    let mut total = 0i64;
+    let mut number: Option<i64> = None;
+    let mut seen = false;
+    for word in folded.split(|c: char| c.is_whitespace() || c == ',') {
+        if word.is_empty() || word == "y" || word == "and" || word == "et" {
+            continue;
+        }
+        if let Ok(n) = word.parse::<i64>() {
+            if number.is_some() {
+                return None;
+            }
+            number = Some(n);
+            continue;
+        }
+        let unit = match word.trim_end_matches('s') {
+            "dia" | "day" | "jour" => 86_400,
+            "hora" | "hour" | "heure" | "h" => 3_600,
+            "minuto" | "minute" | "min" => 60,
+            "segundo" | "second" | "seconde" | "seg" | "sec" => 1,
+            _ => return None,
+        };
+        total += number.take()? * unit;
+        seen = true;
+    }
+    (seen && number.is_none()).then_some(total)
+}
 
 const DATE_FIELDS: [Field; 4] = [
     Field::Opened,
@@ -314,6 +364,20 @@ fn list_row<'a>(
         }
     }
     let [opened, solved, closed, last_update] = dates;
+    let attention_source_seconds = match get(Field::AttentionTime) {
+        None => None,
+        Some(raw) => match parse_duration(raw) {
+            Some(secs) => Some(secs),
+            None => {
+                return reject(
+                    line,
+                    "Tiempo en atender el servicio",
+                    Some(raw),
+                    "duración ilegible (p. ej. \"2 días 3 horas 5 minutos\")",
+                );
+            }
+        },
+    };
     let Some(created_at) = opened else {
         return reject(
             line,
@@ -381,6 +445,7 @@ fn list_row<'a>(
         closed_at: closed,
         last_update,
         satisfaction: None,
+        attention_source_seconds,
         line,
     }))
 }
@@ -657,6 +722,29 @@ mod tests {
         assert_eq!(find("Opening date"), Some(Field::Opened));
         assert_eq!(find("Date d'ouverture"), Some(Field::Opened));
         assert_eq!(find("Última actualización"), Some(Field::LastUpdate));
+    }
+
+    #[test]
+    fn localized_durations() {
+        assert_eq!(
+            parse_duration("2 días 3 horas 5 minutos"),
+            Some(2 * 86_400 + 3 * 3600 + 300)
+        );
+        assert_eq!(parse_duration("45 minutos"), Some(2700));
+        assert_eq!(parse_duration("1 hora"), Some(3600));
+        assert_eq!(
+            parse_duration("1 day 2 hours 3 minutes 4 seconds"),
+            Some(93_784)
+        );
+        assert_eq!(
+            parse_duration("3 jours 4 heures"),
+            Some(3 * 86_400 + 4 * 3600)
+        );
+        assert_eq!(parse_duration("0 segundos"), Some(0));
+        assert_eq!(parse_duration("2 semanas"), None);
+        assert_eq!(parse_duration("horas"), None);
+        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration(""), None);
     }
 
     #[test]

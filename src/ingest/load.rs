@@ -34,6 +34,8 @@ pub struct TicketRow {
     pub closed_at: Option<NaiveDateTime>,
     pub last_update: Option<NaiveDateTime>,
     pub satisfaction: Option<f64>,
+    /// Take-into-account time computed by the source (seconds), for tickets without history.
+    pub attention_source_seconds: Option<i64>,
     /// Line of the source file (later lines win over earlier ones for the same key).
     pub line: u64,
 }
@@ -162,6 +164,7 @@ where
                         t.last_update,
                         t.satisfaction,
                         run_id,
+                        t.attention_source_seconds,
                         t.line as i64,
                     ])?;
                     accepted += 1;

@@ -41,6 +41,9 @@ pub struct TicketClocks<'a> {
     /// Solution and closing instants from the ticket list, used when there is no status history.
     pub solved_at: Option<Instant>,
     pub closed_at: Option<Instant>,
+    /// Take-into-account time computed by the source (GLPI's statistics column), in business
+    /// seconds from opening; used only when the ticket has no history at all.
+    pub attention_source: Option<i64>,
     pub events: &'a [Event],
 }
 
@@ -139,6 +142,11 @@ fn attention_clock(
             taken = Some(at);
         }
     };
+    if events.is_empty()
+        && let Some(secs) = ticket.attention_source
+    {
+        take(cal.deadline(created, secs).unwrap_or(created));
+    }
     let mut saw_status = false;
     for ev in events {
         match ev.kind {
@@ -160,7 +168,10 @@ fn attention_clock(
             EventKind::Followup { .. } | EventKind::Other => {}
         }
     }
-    if !saw_status {
+    // Without any status change, infer from the list status — unless the source measured the
+    // take-over itself (a list export without history).
+    let source_measured = events.is_empty() && ticket.attention_source.is_some();
+    if !saw_status && !source_measured {
         if ticket.status.is_open() && ticket.status != Status::New {
             // No status change ever logged and the ticket is past *new*: it was opened so.
             take(created);

@@ -45,6 +45,7 @@ fn ticket(created: Instant, status: Status, events: &[Event]) -> TicketClocks<'_
         taken_at: None,
         solved_at: None,
         closed_at: None,
+        attention_source: None,
         events,
     }
 }
@@ -256,4 +257,22 @@ fn no_target_and_no_history() {
     assert!(s.no_history && a.no_history);
     // Without any take-over recorded, it left *new* when solved at the latest.
     assert_eq!(a.business, 9 * 3600);
+}
+
+#[test]
+fn the_source_attention_time_is_used_only_without_history() {
+    // GLPI says it took 2 business hours; opened Friday 16:00 → taken Monday 09:00.
+    let clocks = TicketClocks {
+        attention_source: Some(2 * 3600),
+        ..ticket(t(7, 16, 0, 0), Status::Assigned, &[])
+    };
+    let [a, _] = evaluate(&clocks, TWO_H, &policy(), cal(), t(31, 0, 0, 0));
+    assert_eq!((a.business, a.stopped_at), (7200, Some(t(10, 9, 0, 0))));
+    let ev = [status(t(7, 16, 30, 0), Status::New, Status::Assigned)];
+    let clocks = TicketClocks {
+        events: &ev,
+        ..clocks
+    };
+    let [a, _] = evaluate(&clocks, TWO_H, &policy(), cal(), t(31, 0, 0, 0));
+    assert_eq!(a.business, 1800, "history wins over the source's figure");
 }

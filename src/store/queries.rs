@@ -55,4 +55,9 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "002_surveys",
         include_str!("../../queries/migrations/002_surveys.sql"),
     ),
+    (
+        3,
+        "003_attention_source",
+        include_str!("../../queries/migrations/003_attention_source.sql"),
+    ),
 ];

@@ -374,3 +374,38 @@ fn satisfaction_surveys_load_and_bad_scores_are_rejected() {
     assert_eq!(again.accepted, 3);
     assert_eq!(store.counts().expect("counts").surveys, 3);
 }
+
+#[test]
+fn a_list_without_history_uses_glpis_own_attention_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("solo_lista.csv");
+    std::fs::write(
+        &path,
+        "ID;Estado;Fecha de Apertura;Prioridad;Categoría;Estadísticas - Tiempo en atender el servicio\n\
+         1;En curso (asignada);2025-03-07 16:00;Alta;Hardware;1 hora 30 minutos\n\
+         2;En curso (asignada);2025-03-07 16:00;Alta;Hardware;mucho rato\n",
+    )
+    .expect("write");
+    let mut store = Store::open_in_memory().expect("store");
+    let s = load_list(&mut store, &path, &glpi::ListOptions::default()).expect("loads");
+    assert_eq!((s.accepted, s.rejected), (1, 1));
+    assert!(s.sample_rejects[0].reason.starts_with("duración ilegible"));
+    let engine = crate::helpers::sample_config().engine().expect("engine");
+    mesa_sla::evaluation::evaluate_store(
+        &mut store,
+        &engine,
+        crate::helpers::cut(),
+        crate::helpers::cut(),
+    )
+    .expect("evaluates");
+    let (secs, stopped): (i64, String) = store
+        .conn()
+        .query_row(
+            "SELECT business_seconds, CAST(stopped_at AS VARCHAR) FROM sla_results WHERE metric = 'attention'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("attention result");
+    // Friday 16:00 + 1 h 30 min of business time = Monday 08:30.
+    assert_eq!((secs, stopped.as_str()), (5400, "2025-03-10 08:30:00"));
+}
