@@ -145,10 +145,8 @@ fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
     // One job per file: the reader opens it lazily (one bad file does not stop the others) and
     // gives the kind recorded in ingest_runs with the records.
     type Reader<'a> =
-        Box<dyn Fn(&Path) -> Result<(&'static str, canonical::Records), IngestError> + 'a>;
-    fn tag(
-        kind: &'static str,
-    ) -> impl Fn(canonical::Records) -> (&'static str, canonical::Records) {
+        Box<dyn Fn(&Path) -> Result<(&'static str, ingest::Records), IngestError> + 'a>;
+    fn tag(kind: &'static str) -> impl Fn(ingest::Records) -> (&'static str, ingest::Records) {
         move |r| (kind, r)
     }
     let mut jobs: Vec<(PathBuf, Reader<'_>)> = Vec::new();

@@ -13,7 +13,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDateTime};
 
 use super::load::{EventRow, Record, Reject, TicketRow};
-use super::{IngestError, csvfile, parse_datetime, sniff};
+use super::{IngestError, Records, csvfile, parse_datetime, sniff};
 use crate::model::{Status, TicketType, parse_priority};
 
 pub const TICKET_COLUMNS: &[&str] = &[
@@ -66,9 +66,6 @@ pub const EVENT_KINDS: &[&str] = &[
     "priority",
     "category",
 ];
-
-/// The stream of records of one file.
-pub type Records = Box<dyn Iterator<Item = Result<Record, IngestError>>>;
 
 /// Which canonical table a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,10 +7,9 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::IngestError;
-use super::canonical::Records;
 use super::load::{EventRow, Record, Reject, SurveyRow, TicketRow};
 use super::table::{self, Cell};
+use super::{IngestError, Records};
 use crate::model::{Status, TicketType, fold, parse_priority};
 
 pub const SOURCE: &str = "dexon";

@@ -6,10 +6,9 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDateTime};
 
-use super::IngestError;
-use super::canonical::Records;
 use super::csvfile::{self, CsvSource};
 use super::load::{EventRow, Record, Reject, SurveyRow, TicketRow};
+use super::{IngestError, Records};
 use crate::model::{Status, TicketType, fold, parse_priority};
 
 /// The `source` of everything read from GLPI.

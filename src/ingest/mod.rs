@@ -19,6 +19,9 @@ use crate::store::StoreError;
 
 pub use load::{EventRow, Record, Reject, SurveyRow, TicketRow, load_file, load_records};
 
+/// The stream of records a reader produces from one file.
+pub type Records = Box<dyn Iterator<Item = Result<Record, IngestError>>>;
+
 /// Why a file was refused as a whole. The store is left as it was.
 #[derive(Debug, Error)]
 pub enum IngestError {
