@@ -92,6 +92,17 @@ pub fn open(path: &Path, delimiter: Option<u8>) -> Result<CsvSource, IngestError
             b','
         }
     });
+    reopen(path, encoding, delimiter)
+}
+
+/// Opens a file already checked by [`open`] again from its start, with the encoding and
+/// delimiter found then: a second pass over a large export must not repeat the whole-file scan.
+pub fn reopen(path: &Path, encoding: Encoding, delimiter: u8) -> Result<CsvSource, IngestError> {
+    let name = path.display().to_string();
+    let read_err = |source| IngestError::Read {
+        path: name.clone(),
+        source,
+    };
     let file = File::open(path).map_err(read_err)?;
     let mut file = progress(path, file);
     let inner: Box<dyn Read> = match encoding {

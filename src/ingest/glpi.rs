@@ -240,7 +240,7 @@ pub fn read_list(path: &Path, opts: &ListOptions) -> Result<Records, IngestError
         });
     }
     let format = detect_dates(&mut src, &cols, &name, opts.date_format)?;
-    let src = csvfile::open(path, Some(src.delimiter))?;
+    let src = csvfile::reopen(path, src.encoding, src.delimiter)?;
     let glpi10 = src.trailing_delimiter;
     let entity = opts.entity.clone();
     let iter = src.reader.into_records().map(move |rec| {
