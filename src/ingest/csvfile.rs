@@ -59,9 +59,9 @@ fn scan(path: &Path) -> Result<(bool, bool), std::io::Error> {
     }
 }
 
-/// Opens `path` as a CSV export. `delimiter` forces one; otherwise it is read off the header
-/// line (the more frequent of `;` and `,` outside quotes).
-pub fn open(path: &Path, delimiter: Option<u8>) -> Result<CsvSource, IngestError> {
+/// Opens `path` as a CSV export, checking the whole file first (encoding, cut-off quotes); the
+/// delimiter is read off the header line (the more frequent of `;` and `,` outside quotes).
+pub fn open(path: &Path) -> Result<CsvSource, IngestError> {
     sniff(path)?;
     let name = path.display().to_string();
     let read_err = |source| IngestError::Read {
@@ -84,14 +84,12 @@ pub fn open(path: &Path, delimiter: Option<u8>) -> Result<CsvSource, IngestError
         .map_err(read_err)?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     let first_line = first_record_line(head);
-    let delimiter = delimiter.unwrap_or_else(|| {
-        let (semi, comma) = count_outside_quotes(first_line);
-        if semi >= comma && semi > 0 {
-            b';'
-        } else {
-            b','
-        }
-    });
+    let (semi, comma) = count_outside_quotes(first_line);
+    let delimiter = if semi >= comma && semi > 0 {
+        b';'
+    } else {
+        b','
+    };
     reopen(path, encoding, delimiter)
 }
 

@@ -214,7 +214,7 @@ fn column_map(src: &CsvSource) -> HashMap<Field, usize> {
 /// the whole file, once to produce the records.
 pub fn read_list(path: &Path, opts: &ListOptions) -> Result<Records, IngestError> {
     let name = path.display().to_string();
-    let mut src = csvfile::open(path, None)?;
+    let mut src = csvfile::open(path)?;
     let cols = column_map(&src);
     let missing: Vec<&str> = [
         (Field::Id, "ID"),
@@ -465,7 +465,7 @@ fn open_table(
     what: &str,
     required: &[&str],
 ) -> Result<(CsvSource, HashMap<String, usize>), IngestError> {
-    let src = csvfile::open(path, None)?;
+    let src = csvfile::open(path)?;
     let cols: HashMap<String, usize> = src
         .headers
         .iter()

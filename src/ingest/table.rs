@@ -78,7 +78,7 @@ fn is_spreadsheet(path: &Path) -> bool {
 pub fn open(path: &Path, sheet: Option<&str>) -> Result<Table, IngestError> {
     let name = path.display().to_string();
     if !is_spreadsheet(path) {
-        let src = csvfile::open(path, None)?;
+        let src = csvfile::open(path)?;
         let rows = src.reader.into_records().map(move |rec| {
             let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
             let line = rec.position().map_or(0, |p| p.line());
