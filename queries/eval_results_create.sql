@@ -10,5 +10,8 @@ CREATE OR REPLACE TEMP TABLE eval_results (
     rule             VARCHAR,
     stopped_at       BIGINT,
     deadline         BIGINT,
-    no_history       BOOLEAN NOT NULL
+    no_history       BOOLEAN NOT NULL,
+    reopened         INTEGER,
+    closed_at        BIGINT,
+    close_seconds    BIGINT
 );

@@ -309,3 +309,78 @@ pub fn ingest(engine: &Engine, n: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// Times the quarterly report (indicator set, workbook with every case, charts) of one entity
+/// with `n` tickets created in a single quarter (2026-Q1), and its peak memory.
+pub fn report(engine: &Engine, n: usize, keep: Option<&std::path::Path>) -> Result<()> {
+    use crate::indicators::{Definitions, Quarter};
+    use crate::ingest::Record;
+
+    const ENTITY: &str = "Entidad de prueba";
+    let dir = tempfile::tempdir()?;
+    let path = keep.map_or_else(|| dir.path().join("report.duckdb"), ToOwned::to_owned);
+    let mut store = Store::open(&path)?;
+    let quarter = Quarter::new(2026, 1)?;
+    let as_of = quarter.end() - chrono::Duration::hours(6);
+    if store.counts()?.tickets == 0 {
+        let per = n.div_ceil(entity_names().len());
+        let opts = DemoOptions {
+            seed: 7,
+            tickets_per_entity: per,
+            from: quarter.start().date(),
+            as_of,
+        };
+        let start = Clock::now();
+        // The generator makes two entities (GLPI and Dexon sources); the bench puts them all in
+        // one, so one workbook carries every case of the quarter.
+        let records = generate(&opts, engine).map(|r| {
+            Ok::<_, IngestError>(match r {
+                Record::Ticket(mut t) => {
+                    t.entity = ENTITY.to_owned();
+                    Record::Ticket(t)
+                }
+                other => other,
+            })
+        });
+        let loaded = ingest::load_records(&mut store, "bench", "", "bench", records)?;
+        let computed_at = chrono::Local::now().naive_local();
+        let summary = evaluate_store(&mut store, engine, as_of, computed_at)?;
+        println!(
+            "carga y evaluación: {} registros, {} casos en {:.1} s",
+            loaded.accepted,
+            summary.tickets,
+            start.elapsed().as_secs_f64()
+        );
+    }
+    let out = tempfile::tempdir()?;
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = peak_rss_kb();
+    let files = crate::report::write_entity_report(
+        &store,
+        engine,
+        &Definitions::builtin(),
+        ENTITY,
+        quarter,
+        Some("https://mesa.entidad.gov.co"),
+        out.path(),
+    )?;
+    let peak = peak_rss_kb();
+    let size = std::fs::metadata(&files.workbook).map_or(0, |m| m.len());
+    println!(
+        "informe {quarter}: {} casos en la hoja Casos, {} incumplimientos, libro de {:.1} MB y {} \
+         gráficos en {:.2} s",
+        files.cases,
+        files.breaches,
+        size as f64 / 1e6,
+        files.charts.len(),
+        files.elapsed.as_secs_f64()
+    );
+    if let (Some(b), Some(p)) = (before, peak) {
+        println!(
+            "memoria: pico {:.0} MB durante el informe (antes {:.0} MB)",
+            p as f64 / 1024.0,
+            b as f64 / 1024.0
+        );
+    }
+    Ok(())
+}

@@ -35,6 +35,8 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Calcula los tiempos de atención y solución de todos los casos y guarda los resultados.
     Evaluate(EvaluateArgs),
+    /// Genera el libro de Excel de indicadores trimestrales y los gráficos de cada entidad.
+    Report(ReportArgs),
     /// Genera datos de demostración (dos entidades, varios trimestres) y muestra el cumplimiento.
     Demo(DemoArgs),
     /// Mide el rendimiento del calendario y de la evaluación.
@@ -140,6 +142,24 @@ pub struct EvaluateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Trimestre, p. ej. 2025-Q3 (por defecto, el último trimestre terminado).
+    #[arg(long)]
+    pub quarter: Option<String>,
+    /// Solo esta entidad (por defecto, todas las que tienen casos en el trimestre).
+    #[arg(long)]
+    pub entity: Option<String>,
+    /// Carpeta de salida [por defecto: `[report] output_dir` de la configuración, o `informes`].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Reevaluar los tiempos a este instante, hora local "AAAA-MM-DD HH:MM:SS" (por defecto se
+    /// usan los resultados guardados, y se reevalúa a la hora actual solo si faltan o son
+    /// anteriores a la última carga).
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// No iniciar el tablero al terminar.
     #[arg(long)]
@@ -153,6 +173,9 @@ pub struct DemoArgs {
     /// Instante de corte, hora local "AAAA-MM-DD HH:MM:SS" (por defecto, ahora).
     #[arg(long)]
     pub as_of: Option<String>,
+    /// Carpeta donde escribir el informe del último trimestre terminado.
+    #[arg(long, default_value = "mesa-sla-demo-informes")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -162,8 +185,8 @@ pub struct BenchArgs {
     /// Casos (evaluate) o consultas (calendar).
     #[arg(long)]
     pub n: Option<usize>,
-    /// evaluate: base de datos a usar y conservar (se llena solo si está vacía), para medir
-    /// después `mesa-sla --db RUTA evaluate` en un proceso aparte.
+    /// evaluate, report: base de datos a usar y conservar (se llena solo si está vacía), para
+    /// repetir la medición o medir después `mesa-sla --db RUTA evaluate` en un proceso aparte.
     #[arg(long)]
     pub store: Option<PathBuf>,
 }
@@ -176,4 +199,6 @@ pub enum BenchTarget {
     Evaluate,
     /// Carga de una lista GLPI 10 y su historial frente a read_csv de DuckDB.
     Ingest,
+    /// Informe trimestral (libro de Excel y gráficos) de un trimestre con N casos.
+    Report,
 }

@@ -10,10 +10,11 @@ use chrono::{Datelike, NaiveDateTime, Utc};
 use crate::calendar::holidays::weekday_es;
 use crate::cli::{
     BenchArgs, BenchTarget, CalendarArgs, Cli, Command, DateOrder, DemoArgs, EvaluateArgs,
-    IngestArgs, IngestFormat, InitArgs,
+    IngestArgs, IngestFormat, InitArgs, ReportArgs,
 };
 use crate::config::{Config, EXAMPLE, Engine};
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
+use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_percent};
 use crate::ingest::{self, IngestError, IngestSummary, Record, canonical, dexon, glpi};
 use crate::store::{Store, queries};
 use crate::{bench, demo};
@@ -32,6 +33,7 @@ pub fn run(cli: Cli, config: Config) -> Result<()> {
         Command::Calendar(args) => calendar(&args, &config),
         Command::Ingest(args) => ingest(&args, &config, &store_path()),
         Command::Evaluate(args) => evaluate(&args, &config, &store_path()),
+        Command::Report(args) => report(&args, &config, &store_path()),
         Command::Demo(args) => demo(&args, &config, db.as_deref()),
         Command::Bench(args) => bench_cmd(&args, &config),
     }
@@ -297,6 +299,12 @@ fn as_of(text: Option<&str>, engine: &Engine) -> Result<NaiveDateTime> {
     }
 }
 
+/// The machine's wall clock, for bookkeeping columns (`computed_at`), like the ingest runs'
+/// `started_at`/`finished_at`: comparing the two tells whether results are older than the data.
+fn wall_clock() -> NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
 fn now_local(engine: &Engine) -> NaiveDateTime {
     engine.default.local_from_instant(Utc::now().timestamp())
 }
@@ -305,7 +313,7 @@ fn evaluate(args: &EvaluateArgs, config: &Config, db: &Path) -> Result<()> {
     let engine = config.engine()?;
     let cut = as_of(args.as_of.as_deref(), &engine)?;
     let mut store = Store::open(db)?;
-    let summary = evaluate_store(&mut store, &engine, cut, now_local(&engine))?;
+    let summary = evaluate_store(&mut store, &engine, cut, wall_clock())?;
     print_evaluation(&summary, cut);
     if let Some(path) = &args.export {
         let rows = export_results(&store, path)?;
@@ -384,10 +392,24 @@ fn demo(args: &DemoArgs, config: &Config, db: Option<&Path>) -> Result<()> {
         loaded.accepted,
         path.display()
     );
-    let summary = evaluate_store(&mut store, &engine, cut, now_local(&engine))?;
+    let summary = evaluate_store(&mut store, &engine, cut, wall_clock())?;
     print_evaluation(&summary, cut);
     println!();
     print_quarters(&store)?;
+    println!();
+    let quarter = Quarter::last_complete(cut);
+    println!("Informe del {} ({}):", quarter, quarter.name_es());
+    let entities = crate::store::indicators::entities_in(&store, quarter)?;
+    let definitions = config.definitions()?;
+    write_reports(
+        &store,
+        &engine,
+        config,
+        &definitions,
+        quarter,
+        &entities,
+        &args.out,
+    )?;
     if !args.no_serve {
         println!();
         println!(
@@ -397,6 +419,103 @@ fn demo(args: &DemoArgs, config: &Config, db: Option<&Path>) -> Result<()> {
             path.display()
         );
     }
+    Ok(())
+}
+
+fn report(args: &ReportArgs, config: &Config, db: &Path) -> Result<()> {
+    let engine = config.engine()?;
+    // Checked before anything touches the store: a broken definitions file changes nothing.
+    let definitions = config.definitions()?;
+    let quarter = args.quarter.as_deref().map(Quarter::parse).transpose()?;
+    let mut store = Store::open(db)?;
+    let status = crate::store::indicators::results_status(&store)?;
+    if status.tickets == 0 {
+        bail!(
+            "la base {} no tiene casos: cargue exportaciones con `mesa-sla ingest …` primero",
+            db.display()
+        );
+    }
+    let now = now_local(&engine);
+    let mut evaluated_at = status.as_of.unwrap_or(now);
+    if args.as_of.is_some() || status.stale() {
+        let cut = as_of(args.as_of.as_deref(), &engine)?;
+        evaluated_at = cut;
+        if args.as_of.is_none() {
+            println!("Los resultados guardados no están al día: se reevalúan al instante actual.");
+        }
+        let summary = evaluate_store(&mut store, &engine, cut, wall_clock())?;
+        print_evaluation(&summary, cut);
+    }
+    let quarter = quarter.unwrap_or_else(|| Quarter::last_complete(evaluated_at));
+    let entities = match &args.entity {
+        Some(e) => vec![e.clone()],
+        None => crate::store::indicators::entities_in(&store, quarter)?,
+    };
+    if entities.is_empty() {
+        bail!(
+            "no hay casos creados ni solucionados en {quarter} ({})",
+            quarter.name_es()
+        );
+    }
+    let out = args
+        .out
+        .clone()
+        .or_else(|| config.report.output_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("informes"));
+    println!("Informe del {} ({}):", quarter, quarter.name_es());
+    write_reports(
+        &store,
+        &engine,
+        config,
+        &definitions,
+        quarter,
+        &entities,
+        &out,
+    )
+}
+
+/// Writes the workbook and charts of each entity, printing where and the headline figures.
+fn write_reports(
+    store: &Store,
+    engine: &Engine,
+    config: &Config,
+    definitions: &Definitions,
+    quarter: Quarter,
+    entities: &[String],
+    out: &Path,
+) -> Result<()> {
+    for entity in entities {
+        let files = crate::report::write_entity_report(
+            store,
+            engine,
+            definitions,
+            entity,
+            quarter,
+            config.glpi_base_url.as_deref(),
+            out,
+        )?;
+        println!(
+            "  {entity}: {} ({} casos, {} incumplimientos) en {:.1} s",
+            files.workbook.display(),
+            fmt_count(files.cases as u64),
+            fmt_count(files.breaches as u64),
+            files.elapsed.as_secs_f64()
+        );
+        for q in [Quantity::AttentionOnTime, Quantity::SolutionOnTime] {
+            if let Some(i) = files.set.indicator(q) {
+                let value = i.current.value.map_or("sin datos".into(), fmt_percent);
+                println!(
+                    "    {}: {value} ({})",
+                    i.definition.name,
+                    i.light.label_es().to_lowercase()
+                );
+            }
+        }
+    }
+    println!(
+        "  Gráficos (SVG y PNG) en {}.",
+        out.join("graficos").display()
+    );
     Ok(())
 }
 
@@ -451,6 +570,9 @@ fn bench_cmd(args: &BenchArgs, config: &Config) -> Result<()> {
         BenchTarget::Ingest => bench::ingest(&engine, args.n.unwrap_or(1_000_000)),
         BenchTarget::Evaluate => {
             bench::evaluate(&engine, args.n.unwrap_or(1_000_000), args.store.as_deref())
+        }
+        BenchTarget::Report => {
+            bench::report(&engine, args.n.unwrap_or(1_000_000), args.store.as_deref())
         }
     }
 }

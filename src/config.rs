@@ -56,6 +56,21 @@ pub struct Config {
     /// Base URL of the GLPI instance, for links to tickets (e.g. `https://mesa.entidad.gov.co`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub glpi_base_url: Option<String>,
+    /// Quarterly report: indicator definitions and output folder.
+    #[serde(default)]
+    pub report: ReportConfig,
+}
+
+/// `[report]`: where the indicator definitions come from and where reports are written.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// A copy of `reports/indicadores.toml` edited by the quality team (default: the built-in one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definitions: Option<std::path::PathBuf>,
+    /// Output folder of `report` (default `informes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_dir: Option<std::path::PathBuf>,
 }
 
 /// An entity with its own calendar.
@@ -121,6 +136,25 @@ impl Config {
             source,
         })?;
         Config::parse(&text, &path.display().to_string())
+    }
+
+    /// The indicator definitions: the configured file, or the built-in ones.
+    pub fn definitions(&self) -> Result<crate::indicators::Definitions, ConfigError> {
+        match &self.report.definitions {
+            None => Ok(crate::indicators::Definitions::builtin()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                crate::indicators::Definitions::parse(&text, &path.display().to_string()).map_err(
+                    |e| ConfigError::Parse {
+                        path: path.display().to_string(),
+                        message: e.to_string(),
+                    },
+                )
+            }
+        }
     }
 
     /// Parses configuration text; `origin` names it in errors.

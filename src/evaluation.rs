@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant as Clock};
 
-use arrow::array::{ArrayRef, BooleanBuilder, Int8Builder, Int64Builder, StringBuilder};
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Int8Builder, Int32Builder, Int64Builder, StringBuilder,
+};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use chrono::NaiveDateTime;
@@ -15,7 +17,9 @@ use duckdb::params;
 use crate::calendar::{Calendar, Instant};
 use crate::config::Engine;
 use crate::model::{Metric, SlaState, Status, TicketType};
-use crate::sla::{self, Event, EventKind, Measure, Targets, TicketAttrs, TicketClocks};
+use crate::sla::{
+    self, AfterSolution, Event, EventKind, Measure, Targets, TicketAttrs, TicketClocks,
+};
 use crate::store::arrow_cols::{bools, i64s, opt_i64, str_or_empty, strs};
 use crate::store::{Store, StoreError, queries, ts_param};
 
@@ -200,7 +204,7 @@ pub fn evaluate_store(
         .clamp(1, 8);
     let chunk = rows.len().div_ceil(threads).max(1);
     let policy = &engine.policy;
-    let results: Vec<Vec<[Measure; 2]>> = std::thread::scope(|s| {
+    let results: Vec<Vec<([Measure; 2], AfterSolution)>> = std::thread::scope(|s| {
         let handles: Vec<_> = rows
             .chunks(chunk)
             .enumerate()
@@ -222,7 +226,9 @@ pub fn evaluate_store(
                                 events: &events[offsets[i]..offsets[i + 1]],
                             };
                             let as_of = cal.instant_from_local_seconds(as_of_local);
-                            sla::evaluate(&clocks, row.targets, policy, cal, as_of)
+                            let pair = sla::evaluate(&clocks, row.targets, policy, cal, as_of);
+                            let after = sla::after_solution(&clocks, &pair[1], cal, as_of);
+                            (pair, after)
                         })
                         .collect()
                 })
@@ -248,12 +254,15 @@ pub fn evaluate_store(
     let mut b_stopped = Int64Builder::with_capacity(total);
     let mut b_deadline = Int64Builder::with_capacity(total);
     let mut b_nohist = BooleanBuilder::with_capacity(total);
+    let mut b_reopened = Int32Builder::with_capacity(total);
+    let mut b_closed = Int64Builder::with_capacity(total);
+    let mut b_close_secs = Int64Builder::with_capacity(total);
     let mut states = [[0usize; 5]; 2];
     let mut no_history = 0usize;
     let rule_names: Vec<&str> = policy.rules.iter().map(|r| r.name.as_str()).collect();
     let mut i = 0usize;
     for part in &results {
-        for pair in part {
+        for (pair, after) in part {
             let cal = &calendars[rows[i].cal];
             i += 1;
             if pair[1].no_history {
@@ -277,6 +286,16 @@ pub fn evaluate_store(
                 b_stopped.append_option(local(m.stopped_at));
                 b_deadline.append_option(local(m.deadline));
                 b_nohist.append_value(m.no_history);
+                // What followed the solution goes on the solution row only.
+                if m.metric == Metric::Solution {
+                    b_reopened.append_value(i32::try_from(after.reopened).unwrap_or(i32::MAX));
+                    b_closed.append_option(local(after.closed_at));
+                    b_close_secs.append_option(after.close_business);
+                } else {
+                    b_reopened.append_null();
+                    b_closed.append_null();
+                    b_close_secs.append_null();
+                }
             }
         }
     }
@@ -292,6 +311,9 @@ pub fn evaluate_store(
         Field::new("stopped_at", DataType::Int64, true),
         Field::new("deadline", DataType::Int64, true),
         Field::new("no_history", DataType::Boolean, false),
+        Field::new("reopened", DataType::Int32, true),
+        Field::new("closed_at", DataType::Int64, true),
+        Field::new("close_seconds", DataType::Int64, true),
     ]));
     let columns: Vec<ArrayRef> = vec![
         Arc::new(b_n.finish()),
@@ -305,6 +327,9 @@ pub fn evaluate_store(
         Arc::new(b_stopped.finish()),
         Arc::new(b_deadline.finish()),
         Arc::new(b_nohist.finish()),
+        Arc::new(b_reopened.finish()),
+        Arc::new(b_closed.finish()),
+        Arc::new(b_close_secs.finish()),
     ];
     let batch = RecordBatch::try_new(schema, columns)?;
 

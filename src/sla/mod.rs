@@ -118,6 +118,64 @@ pub fn evaluate(
     ]
 }
 
+/// What followed the solution of a ticket: feeds the "closed within N business days of the
+/// solution" and "reopened after a solution" indicators.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AfterSolution {
+    /// Times the ticket went from solved or closed back to an open status.
+    pub reopened: u32,
+    /// When the ticket was closed, if it is closed at the evaluation instant.
+    pub closed_at: Option<Instant>,
+    /// Business seconds from the solution to the closing, or to the evaluation instant while the
+    /// ticket is solved but not closed; `None` while there is no solution.
+    pub close_business: Option<i64>,
+}
+
+/// Reopenings and closing delay as of `as_of`, given the solution measure from [`evaluate`].
+pub fn after_solution(
+    ticket: &TicketClocks<'_>,
+    solution: &Measure,
+    cal: &Calendar,
+    as_of: Instant,
+) -> AfterSolution {
+    let known = ticket.events.partition_point(|e| e.at <= as_of);
+    let mut reopened = 0u32;
+    let mut current: Option<Status> = None;
+    let mut closed_since: Option<Instant> = None;
+    for ev in &ticket.events[..known] {
+        if let EventKind::Status { from, to } = ev.kind {
+            let was = current.or(from).unwrap_or(Status::New);
+            if !was.is_open() && to.is_open() {
+                reopened += 1;
+            }
+            if to == Status::Closed && was != Status::Closed {
+                closed_since = Some(ev.at.max(ticket.created_at));
+            } else if to != Status::Closed {
+                closed_since = None;
+            }
+            current = Some(to);
+        }
+    }
+    let closed_at = match current {
+        Some(_) => closed_since,
+        // No status history: the list says whether and when it was closed.
+        None if ticket.status == Status::Closed => ticket
+            .closed_at
+            .map(|c| c.max(ticket.created_at))
+            .filter(|&c| c <= as_of),
+        None => None,
+    };
+    let close_business = solution.stopped_at.map(|solved| {
+        let end = closed_at.unwrap_or(as_of).max(solved);
+        cal.business_seconds(solved, end)
+    });
+    AfterSolution {
+        reopened,
+        closed_at,
+        close_business,
+    }
+}
+
 /// A clock before targets are applied.
 #[derive(Debug, Clone, Copy)]
 struct Clock {

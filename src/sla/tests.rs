@@ -276,3 +276,49 @@ fn the_source_attention_time_is_used_only_without_history() {
     let [a, _] = evaluate(&clocks, TWO_H, &policy(), cal(), t(31, 0, 0, 0));
     assert_eq!(a.business, 1800, "history wins over the source's figure");
 }
+
+#[test]
+fn after_solution_counts_reopenings_and_closing_delay() {
+    // Solved Monday 10:00, reopened Tuesday 09:00, solved again Tuesday 11:00, closed Thursday
+    // 11:00: two business days (18 h) from the last solution to the closing.
+    let ev = [
+        status(t(3, 9, 0, 0), Status::New, Status::Assigned),
+        status(t(3, 10, 0, 0), Status::Assigned, Status::Solved),
+        status(t(4, 9, 0, 0), Status::Solved, Status::Assigned),
+        status(t(4, 11, 0, 0), Status::Assigned, Status::Solved),
+        status(t(6, 11, 0, 0), Status::Solved, Status::Closed),
+    ];
+    let tk = ticket(t(3, 8, 0, 0), Status::Closed, &ev);
+    let as_of = t(7, 17, 0, 0);
+    let [_, sol] = evaluate(&tk, TWO_H, &policy(), cal(), as_of);
+    let after = after_solution(&tk, &sol, cal(), as_of);
+    assert_eq!(after.reopened, 1);
+    assert_eq!(after.closed_at, Some(t(6, 11, 0, 0)));
+    assert_eq!(after.close_business, Some(18 * 3600));
+
+    // As of Wednesday 10:00 it is solved, not closed: the delay runs to the evaluation instant.
+    let as_of = t(5, 10, 0, 0);
+    let [_, sol] = evaluate(&tk, TWO_H, &policy(), cal(), as_of);
+    let after = after_solution(&tk, &sol, cal(), as_of);
+    assert_eq!(after.closed_at, None);
+    assert_eq!(after.close_business, Some(8 * 3600));
+
+    // Before any solution there is nothing to measure.
+    let as_of = t(3, 9, 30, 0);
+    let [_, sol] = evaluate(&tk, TWO_H, &policy(), cal(), as_of);
+    let after = after_solution(&tk, &sol, cal(), as_of);
+    assert_eq!(after, AfterSolution::default());
+}
+
+#[test]
+fn after_solution_without_history_trusts_the_list() {
+    let mut tk = ticket(t(3, 8, 0, 0), Status::Closed, &[]);
+    tk.solved_at = Some(t(3, 16, 0, 0));
+    tk.closed_at = Some(t(4, 9, 0, 0));
+    let as_of = t(7, 17, 0, 0);
+    let [_, sol] = evaluate(&tk, TWO_H, &policy(), cal(), as_of);
+    let after = after_solution(&tk, &sol, cal(), as_of);
+    assert_eq!(after.reopened, 0);
+    assert_eq!(after.closed_at, Some(t(4, 9, 0, 0)));
+    assert_eq!(after.close_business, Some(2 * 3600));
+}

@@ -1,9 +1,9 @@
 //! Typed access to the columns of Arrow batches returned by DuckDB, whatever integer or string
 //! layout DuckDB chose for them.
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type};
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use arrow::record_batch::RecordBatch;
 
 use super::StoreError;
@@ -25,6 +25,18 @@ pub fn i64s(batch: &RecordBatch, i: usize) -> Result<Int64Array, StoreError> {
     Ok(column(batch, i, &DataType::Int64)?
         .as_primitive::<Int64Type>()
         .clone())
+}
+
+/// Column `i` as 64-bit floats (nulls kept).
+pub fn f64s(batch: &RecordBatch, i: usize) -> Result<Float64Array, StoreError> {
+    Ok(column(batch, i, &DataType::Float64)?
+        .as_primitive::<Float64Type>()
+        .clone())
+}
+
+/// The float at `row`, or `None` when null.
+pub fn opt_f64(a: &Float64Array, row: usize) -> Option<f64> {
+    (!a.is_null(row)).then(|| a.value(row))
 }
 
 /// Column `i` as UTF-8 strings (nulls kept).

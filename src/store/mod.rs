@@ -2,6 +2,7 @@
 //! adapter shares. Connections are synchronous; async callers use one per blocking task.
 
 pub mod arrow_cols;
+pub mod indicators;
 pub mod queries;
 
 use std::path::{Path, PathBuf};
@@ -69,6 +70,15 @@ impl Store {
         Ok(store)
     }
 
+    /// A second connection to the same database, for work on another thread (DuckDB
+    /// connections are not shared across threads).
+    pub fn try_clone(&self) -> Result<Store, StoreError> {
+        Ok(Store {
+            conn: self.conn.try_clone()?,
+            path: self.path.clone(),
+        })
+    }
+
     /// Where the store lives (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
@@ -80,11 +90,6 @@ impl Store {
 
     pub fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
-    }
-
-    /// A second connection to the same database (for another thread or task).
-    pub fn try_clone(&self) -> Result<Connection, StoreError> {
-        Ok(self.conn.try_clone()?)
     }
 
     fn migrate(&self) -> Result<(), StoreError> {

@@ -29,6 +29,14 @@ queries! {
     SLA_RESULTS_EXPORT => "sla_results_export.sql",
     SUMMARY_BY_QUARTER => "summary_by_quarter.sql",
     TABLE_COUNTS => "table_counts.sql",
+    INDICATOR_FIGURES => "indicator_figures.sql",
+    INDICATOR_HISTOGRAM => "indicator_histogram.sql",
+    INDICATOR_ENTITIES => "indicator_entities.sql",
+    INDICATOR_CASES => "indicator_cases.sql",
+    INDICATOR_BREACHES => "indicator_breaches.sql",
+    RESULTS_STATUS => "results_status.sql",
+    MEMORY_LIMIT_GET => "memory_limit_get.sql",
+    MEMORY_LIMIT_SET => "memory_limit_set.sql",
 }
 
 /// Statements that create temporary tables other statements read; they run first when every
@@ -59,5 +67,10 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         3,
         "003_attention_source",
         include_str!("../../queries/migrations/003_attention_source.sql"),
+    ),
+    (
+        4,
+        "004_after_solution",
+        include_str!("../../queries/migrations/004_after_solution.sql"),
     ),
 ];

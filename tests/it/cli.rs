@@ -64,6 +64,21 @@ fn demo_builds_a_store_for_two_entities_and_summarises_compliance() {
     assert!(out.contains("Instituto Departamental de Tránsito"), "{out}");
     // Six quarters of data: 2025-Q1 to 2026-Q2.
     assert!(out.contains("2025-Q1") && out.contains("2026-Q2"), "{out}");
+    // The workbook and charts of the latest complete quarter, for each entity.
+    assert!(out.contains("Informe del 2026-Q1"), "{out}");
+    for slug in [
+        "alcaldia-de-san-isidro-del-valle",
+        "instituto-departamental-de-transito",
+    ] {
+        let informes = dir.path().join("mesa-sla-demo-informes");
+        assert!(
+            informes
+                .join(format!("indicadores_{slug}_2026-Q1.xlsx"))
+                .exists()
+        );
+        let chart = format!("graficos/distribucion_solucion_{slug}_2026-Q1.svg");
+        assert!(informes.join(chart).exists());
+    }
     // Re-running the demo starts afresh on its own file.
     let again = run(
         dir.path(),
@@ -79,8 +94,10 @@ fn demo_builds_a_store_for_two_entities_and_summarises_compliance() {
     assert!(again.status.success(), "{}", stderr(&again));
     // Same seed, same cut: the same data, so the same compliance table.
     let table = |s: &str| {
+        // The compliance table, without the report lines that carry timings.
         s.split("Cumplimiento por entidad")
             .nth(1)
+            .and_then(|t| t.split("Informe del").next())
             .map(str::to_owned)
     };
     assert!(table(&out).is_some(), "{out}");

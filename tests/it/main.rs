@@ -7,4 +7,5 @@ mod helpers;
 mod ingest_canonical;
 mod ingest_dexon;
 mod ingest_glpi;
+mod report;
 mod volume;

@@ -1,0 +1,22 @@
+-- Breaches of one entity and quarter, for the *Incumplimientos* sheet: attention breached on a
+-- ticket created in the quarter; solution breached on a ticket solved in the quarter, or still
+-- open and created in it. Parameters: $1 entity, $2 quarter start, $3 quarter end (exclusive);
+-- $4, $5 a range of creation dates.
+SELECT t.source, t.ticket_id, t.title, r.metric, t.priority, t.category, t.technician,
+       t.tech_group, t.status, t.created_at, r.stopped_at,
+       r.business_seconds / 3600.0 AS business_h, r.target_seconds / 3600.0 AS target_h,
+       (r.business_seconds - r.target_seconds) / 3600.0 AS excess_h,
+       r.paused_seconds / 3600.0 AS paused_h, r.rule
+FROM tickets t
+JOIN sla_results r ON r.source = t.source AND r.ticket_id = t.ticket_id
+WHERE t.entity = $1 AND r.state = 'breached'
+  AND t.created_at >= CAST($4 AS TIMESTAMP) AND t.created_at < CAST($5 AS TIMESTAMP)
+  AND (
+    (r.metric = 'attention'
+        AND t.created_at >= CAST($2 AS TIMESTAMP) AND t.created_at < CAST($3 AS TIMESTAMP))
+    OR (r.metric = 'solution'
+        AND ((r.stopped_at >= CAST($2 AS TIMESTAMP) AND r.stopped_at < CAST($3 AS TIMESTAMP))
+          OR (r.stopped_at IS NULL
+            AND t.created_at >= CAST($2 AS TIMESTAMP) AND t.created_at < CAST($3 AS TIMESTAMP))))
+  )
+ORDER BY r.metric, excess_h DESC, t.source, t.ticket_id;

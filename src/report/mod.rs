@@ -1,0 +1,198 @@
+//! Quarterly report: builds the indicator set of an entity and quarter from the store, and
+//! writes the workbook (`workbook`) and the charts (`charts`) from that one set.
+
+pub mod charts;
+pub mod workbook;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant as Clock};
+
+use crate::config::Engine;
+use crate::indicators::{Definitions, DefinitionsError, IndicatorSet, Quarter};
+use crate::store::indicators::{quarter_figures, results_status};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Definitions(#[from] DefinitionsError),
+    #[error("no se pudo escribir el libro de Excel {path}: {source}")]
+    Workbook {
+        path: String,
+        source: rust_xlsxwriter::XlsxError,
+    },
+    #[error("no se pudo dibujar el gráfico {path}: {message}")]
+    Chart { path: String, message: String },
+    #[error("no se pudo crear {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("no hay casos de «{entity}» creados ni solucionados en {quarter}")]
+    NoData { entity: String, quarter: Quarter },
+}
+
+/// The indicator set of one entity and quarter (with the previous quarter side by side), from
+/// the SLA results currently in the store.
+pub fn indicator_set(
+    store: &Store,
+    engine: &Engine,
+    definitions: &Definitions,
+    entity: &str,
+    quarter: Quarter,
+) -> Result<IndicatorSet, ReportError> {
+    let day = engine.calendar_for(entity).day_seconds();
+    let closing_limit = i64::from(definitions.general.closing_days) * day;
+    let current = quarter_figures(store, entity, quarter, closing_limit)?;
+    let previous = quarter_figures(store, entity, quarter.previous(), closing_limit)?;
+    let as_of = results_status(store)?.as_of;
+    Ok(IndicatorSet::build(
+        entity,
+        quarter,
+        as_of,
+        definitions,
+        current,
+        previous,
+    ))
+}
+
+/// DuckDB's memory cap while a report runs: the aggregation then stays around 1 GB (spilling
+/// if it must) and leaves room for the workbook writer; a quarter of a million cases peaks at
+/// about 1.2 GB instead of 2.2 GB.
+const REPORT_DUCKDB_MEMORY: &str = "1GB";
+
+/// Lowers DuckDB's memory limit for the life of the guard, then restores it. The limit is a
+/// database-wide setting, so the guard puts back exactly what it found.
+struct MemoryLimit<'a> {
+    store: &'a Store,
+    previous: String,
+}
+
+impl<'a> MemoryLimit<'a> {
+    fn cap(store: &'a Store, limit: &str) -> Result<MemoryLimit<'a>, StoreError> {
+        let conn = store.conn();
+        let previous: String =
+            conn.query_row(crate::store::queries::MEMORY_LIMIT_GET, [], |r| r.get(0))?;
+        conn.execute(crate::store::queries::MEMORY_LIMIT_SET, [limit])?;
+        Ok(MemoryLimit { store, previous })
+    }
+}
+
+impl Drop for MemoryLimit<'_> {
+    fn drop(&mut self) {
+        let restored = self
+            .store
+            .conn()
+            .execute(crate::store::queries::MEMORY_LIMIT_SET, [&self.previous]);
+        if let Err(e) = restored {
+            tracing::warn!("no se pudo restaurar el límite de memoria de DuckDB: {e}");
+        }
+    }
+}
+
+/// What was written for one entity.
+#[derive(Debug, Clone)]
+pub struct ReportFiles {
+    pub entity: String,
+    pub workbook: PathBuf,
+    pub charts: Vec<PathBuf>,
+    pub cases: usize,
+    pub breaches: usize,
+    pub elapsed: Duration,
+    /// The indicator set the files show.
+    pub set: IndicatorSet,
+}
+
+/// File-name form of an entity: lower-case ASCII, accents dropped, other runs of characters
+/// turned into one `-` ("Alcaldía de San Isidro" → "alcaldia-de-san-isidro").
+pub fn slug(text: &str) -> String {
+    let folded = crate::model::fold(text);
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        let c = match c {
+            'ñ' => 'n',
+            'ç' => 'c',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    if out.is_empty() {
+        "entidad".into()
+    } else {
+        out
+    }
+}
+
+/// Writes `DIR/indicadores_<entidad>_<quarter>.xlsx` and the charts in `DIR/graficos/` for one
+/// entity.
+pub fn write_entity_report(
+    store: &Store,
+    engine: &Engine,
+    definitions: &Definitions,
+    entity: &str,
+    quarter: Quarter,
+    glpi_base_url: Option<&str>,
+    dir: &Path,
+) -> Result<ReportFiles, ReportError> {
+    let started = Clock::now();
+    let _limit = MemoryLimit::cap(store, REPORT_DUCKDB_MEMORY)?;
+    let stem = format!("{}_{}", slug(entity), quarter);
+    let workbook_path = dir.join(format!("indicadores_{stem}.xlsx"));
+    // The indicator set is aggregated by DuckDB on a second connection while this thread
+    // writes the case sheets, which need only the entity and the quarter.
+    let other = store.try_clone()?;
+    let (stats, set) = std::thread::scope(|s| {
+        let job = s.spawn(move || indicator_set(&other, engine, definitions, entity, quarter));
+        let set = || {
+            let set = job
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+            if set.current.total.registered == 0 && set.current.total.solved == 0 {
+                return Err(ReportError::NoData {
+                    entity: entity.to_owned(),
+                    quarter,
+                });
+            }
+            Ok(set)
+        };
+        workbook::write(store, entity, quarter, glpi_base_url, &workbook_path, set)
+    })?;
+    let charts_dir = dir.join("graficos");
+    std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Io {
+        path: charts_dir.display().to_string(),
+        source,
+    })?;
+    let charts = charts::write_all(&set, &charts_dir, &stem)?;
+    Ok(ReportFiles {
+        entity: entity.to_owned(),
+        workbook: workbook_path,
+        charts,
+        cases: stats.cases,
+        breaches: stats.breaches,
+        elapsed: started.elapsed(),
+        set,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn slugs_are_file_safe() {
+        assert_eq!(
+            slug("Alcaldía de San Isidro del Valle"),
+            "alcaldia-de-san-isidro-del-valle"
+        );
+        assert_eq!(slug("Raíz > Secretaría TIC"), "raiz-secretaria-tic");
+        assert_eq!(slug("Año / Niño"), "ano-nino");
+        assert_eq!(slug("///"), "entidad");
+    }
+}

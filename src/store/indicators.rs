@@ -1,0 +1,228 @@
+//! Reads the quarterly indicator figures out of the store (`queries/indicator_*.sql`): the one
+//! place they are aggregated; [`crate::indicators`] turns them into the indicator set.
+
+use arrow::array::Array;
+use chrono::{NaiveDate, NaiveDateTime};
+use duckdb::params;
+
+use super::arrow_cols::{f64s, i64s, opt_f64, strs};
+use super::{Store, StoreError, queries};
+use crate::indicators::{
+    BreakdownRow, Dimension, Figures, HistogramBin, Quarter, QuarterFigures, month_name_es,
+};
+use crate::model::{TicketType, priority_label_es};
+
+/// Labels of the solution-time bins of `indicator_histogram.sql`, in bin order. 9 h is one
+/// working day, so 27 h and 45 h are three and five days.
+pub const HISTOGRAM_BINS: [&str; 8] = [
+    "≤ 1 h",
+    "1–2 h",
+    "2–4 h",
+    "4–8 h",
+    "8–16 h",
+    "16–27 h",
+    "27–45 h",
+    "> 45 h",
+];
+
+fn ts(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn dimension_of(code: &str) -> Option<Dimension> {
+    Some(match code {
+        "month" => Dimension::Month,
+        "priority" => Dimension::Priority,
+        "category" => Dimension::Category,
+        "type" => Dimension::Type,
+        "technician" => Dimension::Technician,
+        "group" => Dimension::Group,
+        _ => return None,
+    })
+}
+
+/// Spanish label of a breakdown key.
+fn label(dimension: Dimension, key: Option<&str>) -> String {
+    let key = key.map(str::trim).filter(|k| !k.is_empty());
+    match (dimension, key) {
+        (Dimension::Month, Some(k)) => NaiveDate::parse_from_str(&format!("{k}-01"), "%Y-%m-%d")
+            .map(|d| {
+                use chrono::Datelike;
+                format!("{} {}", month_name_es(d.month()), d.year())
+            })
+            .unwrap_or_else(|_| k.to_owned()),
+        (Dimension::Priority, Some(k)) => k
+            .parse::<u8>()
+            .map(|p| priority_label_es(p).to_owned())
+            .unwrap_or_else(|_| k.to_owned()),
+        (Dimension::Type, Some(k)) => TicketType::parse(k)
+            .map(|t| t.label_es().to_owned())
+            .unwrap_or_else(|| k.to_owned()),
+        (_, Some(k)) => k.to_owned(),
+        (Dimension::Month, None) => "Sin mes".into(),
+        (Dimension::Priority, None) => "Sin prioridad".into(),
+        (Dimension::Category, None) => "Sin categoría".into(),
+        (Dimension::Type, None) => "Sin tipo".into(),
+        (Dimension::Technician, None) => "Sin técnico".into(),
+        (Dimension::Group, None) => "Sin grupo".into(),
+    }
+}
+
+/// Entities with tickets created or solved in the quarter.
+pub fn entities_in(store: &Store, quarter: Quarter) -> Result<Vec<String>, StoreError> {
+    let mut stmt = store.conn().prepare(queries::INDICATOR_ENTITIES)?;
+    let rows = stmt.query_map(params![ts(quarter.start()), ts(quarter.end())], |r| {
+        r.get::<_, String>(0)
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Figures of one entity and quarter. `closing_limit` is the business seconds allowed between
+/// solution and closing.
+pub fn quarter_figures(
+    store: &Store,
+    entity: &str,
+    quarter: Quarter,
+    closing_limit: i64,
+) -> Result<QuarterFigures, StoreError> {
+    let conn = store.conn();
+    let (start, end) = (ts(quarter.start()), ts(quarter.end()));
+    let mut out = QuarterFigures::default();
+    let mut stmt = conn.prepare(queries::INDICATOR_FIGURES)?;
+    for batch in stmt.query_arrow(params![entity, start, end, closing_limit])? {
+        let dim = strs(&batch, 0)?;
+        let key = strs(&batch, 1)?;
+        let c: Vec<_> = (2..batch.num_columns())
+            .map(|i| i64s(&batch, i))
+            .collect::<Result<_, _>>()?;
+        let f: Vec<_> = (2..batch.num_columns())
+            .map(|i| f64s(&batch, i))
+            .collect::<Result<_, _>>()?;
+        for r in 0..batch.num_rows() {
+            let n = |i: usize| c[i - 2].value(r).max(0) as u64;
+            let x = |i: usize| opt_f64(&f[i - 2], r);
+            let dimension = dimension_of(dim.value(r));
+            let figures = Figures {
+                registered: n(2),
+                registered_solved: n(3),
+                attention_met: n(4),
+                attention_breached: n(5),
+                attention_mean: x(6),
+                attention_median: x(7),
+                attention_p90: x(8),
+                solved: n(9),
+                solution_met: n(10),
+                solution_breached: n(11),
+                solution_mean: x(12),
+                solution_median: x(13),
+                solution_p90: x(14),
+                closed_in_time: n(15),
+                closing_decided: n(16),
+                reopened: n(17),
+                backlog: if dimension == Some(Dimension::Month) {
+                    n(19)
+                } else {
+                    n(18)
+                },
+                surveys_answered: n(20),
+                surveys_satisfied: n(21),
+                surveys_sent: n(22),
+                surveys_sent_answered: n(23),
+            };
+            match dimension {
+                None => out.total = figures,
+                Some(dimension) => {
+                    let key = (!key.is_null(r)).then(|| key.value(r).to_owned());
+                    out.rows.push(BreakdownRow {
+                        dimension,
+                        label: label(dimension, key.as_deref()),
+                        key,
+                        figures,
+                    });
+                }
+            }
+        }
+    }
+    drop(stmt);
+
+    // Every month of the quarter has a row, even an empty one (charts show the gap).
+    for month in quarter.months() {
+        let key = month.format("%Y-%m").to_string();
+        if out.find(Dimension::Month, Some(&key)).is_none() {
+            out.rows.push(BreakdownRow {
+                dimension: Dimension::Month,
+                label: label(Dimension::Month, Some(&key)),
+                key: Some(key),
+                figures: Figures::default(),
+            });
+        }
+    }
+    // Months in order; priorities from the most urgent; the rest by volume, then name.
+    out.rows.sort_by(|a, b| {
+        let volume = |r: &BreakdownRow| r.figures.registered + r.figures.solved;
+        a.dimension
+            .cmp(&b.dimension)
+            .then_with(|| match a.dimension {
+                Dimension::Month => a.key.cmp(&b.key),
+                Dimension::Priority => {
+                    let p = |r: &BreakdownRow| r.key.as_deref().and_then(|k| k.parse::<i32>().ok());
+                    p(b).cmp(&p(a))
+                }
+                _ => volume(b)
+                    .cmp(&volume(a))
+                    .then_with(|| a.label.cmp(&b.label)),
+            })
+    });
+
+    let mut hist: Vec<HistogramBin> = HISTOGRAM_BINS
+        .iter()
+        .map(|l| HistogramBin {
+            label: (*l).to_owned(),
+            count: 0,
+        })
+        .collect();
+    let mut stmt = conn.prepare(queries::INDICATOR_HISTOGRAM)?;
+    let rows = stmt.query_map(params![entity, start, end], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (bin, count) = row?;
+        if let Some(b) = usize::try_from(bin).ok().and_then(|i| hist.get_mut(i)) {
+            b.count = count.max(0) as u64;
+        }
+    }
+    out.solution_histogram = hist;
+    Ok(out)
+}
+
+/// Whether stored results are current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultsStatus {
+    /// The instant the results were evaluated at.
+    pub as_of: Option<NaiveDateTime>,
+    pub computed_at: Option<NaiveDateTime>,
+    pub last_ingest: Option<NaiveDateTime>,
+    pub tickets: i64,
+}
+
+impl ResultsStatus {
+    /// Results are missing, or older than the last ingest.
+    pub fn stale(&self) -> bool {
+        match (self.computed_at, self.last_ingest) {
+            (None, _) => self.tickets > 0,
+            (Some(c), Some(i)) => i > c,
+            (Some(_), None) => false,
+        }
+    }
+}
+
+pub fn results_status(store: &Store) -> Result<ResultsStatus, StoreError> {
+    Ok(store.conn().query_row(queries::RESULTS_STATUS, [], |r| {
+        Ok(ResultsStatus {
+            as_of: r.get(0)?,
+            computed_at: r.get(1)?,
+            last_ingest: r.get(2)?,
+            tickets: r.get(3)?,
+        })
+    })?)
+}
