@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::calendar::{Calendar, Instant};
 use crate::config::Engine;
-use crate::ingest::{EventRow, Record, TicketRow};
+use crate::ingest::{EventRow, Record, SurveyRow, TicketRow};
 use crate::model::{Status, TicketType, priority_label_es};
 use crate::sla::TicketAttrs;
 
@@ -337,7 +337,14 @@ fn one_ticket(
         ));
     }
     let solved_at = t;
-    let closed_at = t + 7 * 86_400;
+    // Most requesters confirm the solution within a day or two; the rest are closed by GLPI's
+    // automatic closing, seven calendar days later.
+    let closed_at = if rng.random_bool(0.8) {
+        cal.deadline(t, expo(rng, 6.0 * 3600.0))
+            .unwrap_or(t + 86_400)
+    } else {
+        t + 7 * 86_400
+    };
     events.push((
         closed_at,
         "status",
@@ -356,6 +363,14 @@ fn one_ticket(
         .and_then(Status::from_code)
         .unwrap_or(Status::New);
     let last_update = events.last().map_or(created, |e| e.0);
+    // Most answers are satisfied (4–5), as in real surveys.
+    let satisfaction = (status == Status::Closed && rng.random_bool(0.4)).then(|| {
+        f64::from(if rng.random_bool(0.85) {
+            rng.random_range(4..=5u8)
+        } else {
+            rng.random_range(1..=3u8)
+        })
+    });
     let source = entity.source.to_owned();
     let ticket_id = id.to_string();
     let mut out = Vec::with_capacity(events.len() + 1);
@@ -387,11 +402,25 @@ fn one_ticket(
         solved_at: (solved_at <= cut).then(|| local(solved_at)),
         closed_at: (closed_at <= cut).then(|| local(closed_at)),
         last_update: Some(local(last_update)),
-        satisfaction: (status == Status::Closed && rng.random_bool(0.4))
-            .then(|| f64::from(rng.random_range(2..=5u8))),
+        satisfaction,
         attention_source_seconds: None,
         line: 0,
     })));
+    // The satisfaction survey ("encuesta de percepción") goes out when the ticket is closed.
+    if closed_at <= cut {
+        let answered = satisfaction
+            .map(|_| closed_at + rng.random_range(600..3 * 86_400))
+            .filter(|&a| a <= cut);
+        out.push(Record::Survey(SurveyRow {
+            source: source.clone(),
+            ticket_id: ticket_id.clone(),
+            sent_at: Some(local(closed_at)),
+            answered_at: answered.map(local),
+            score: answered.and(satisfaction),
+            comment: None,
+            line: 0,
+        }));
+    }
     for (k, (at, kind, old, new, public)) in events.into_iter().enumerate() {
         out.push(Record::Event(EventRow {
             source: source.clone(),

@@ -308,6 +308,7 @@ fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
     ];
     let top = 3u32;
     ws.write_row_with_format(top, 0, headers, &f.header)?;
+    ws.set_row_height(top, 30)?;
     for (i, ind) in set.indicators.iter().enumerate() {
         let row = top + 1 + i as u32;
         let kind = ind.definition.quantity.kind();
@@ -335,6 +336,8 @@ fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
     }
     let last = top + set.indicators.len() as u32;
     ws.autofilter(top, 0, last, 8)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
     ws.set_freeze_panes(top + 1, 1)?;
     ws.set_column_width(0, 46)?;
     ws.set_column_width(1, 14)?;
@@ -395,11 +398,14 @@ fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
             .set_categories(("Por categoría", 1, 0, categories, 0))
             .set_values(("Por categoría", 1, BD_REGISTERED, categories, BD_REGISTERED))
             .set_format(ChartSolidFill::new().set_color(Color::RGB(0x2F5597)));
-        volume.y_axis().set_num_format("#,##0");
-        volume.x_axis().set_reverse();
+        // In a bar chart the categories run up the vertical axis: reversed, the largest
+        // category (first row of the sheet) is on top.
+        volume.x_axis().set_num_format("#,##0");
+        volume.y_axis().set_reverse();
         volume.legend().set_hidden();
         volume.set_width(620).set_height(340);
-        ws.insert_chart(chart_row, 3, &volume)?;
+        // Column E starts past the first chart's 620 pixels (A is 46 characters wide).
+        ws.insert_chart(chart_row, 4, &volume)?;
     }
 
     let priorities = set.current.rows(Dimension::Priority).count() as u32;
@@ -433,6 +439,7 @@ fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
 fn form_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(), XlsxError> {
     ws.set_column_width(0, 26)?;
     ws.set_column_width(1, 100)?;
+    ws.set_print_fit_to_pages(1, 0);
     ws.write_string_with_format(
         0,
         0,
@@ -483,7 +490,12 @@ fn form_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(),
         ];
         for (label, value) in text_rows {
             ws.write_string_with_format(row, 0, label, &f.label)?;
+            // Spreadsheets do not grow a row for wrapped text on their own.
+            let lines = wrapped_lines(&value);
             ws.write_string_with_format(row, 1, value, &f.wrap)?;
+            if lines > 1 {
+                ws.set_row_height(row, 15.0 * lines as f64)?;
+            }
             row += 1;
         }
         for (label, v) in [
@@ -521,12 +533,15 @@ fn form_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(),
         row += 1;
         ws.write_string_with_format(row, 0, "Análisis", &f.label)?;
         ws.write_string_with_format(row, 1, &ind.analysis, &f.wrap)?;
-        // Room for the sentence: about 100 characters per line at this width.
-        let lines = (ind.analysis.chars().count() / 95 + 1).min(8) as f64;
-        ws.set_row_height(row, 15.0 * lines)?;
+        ws.set_row_height(row, 15.0 * wrapped_lines(&ind.analysis) as f64)?;
         row += 2;
     }
     Ok(())
+}
+
+/// Lines a text takes in the form's value column (100 characters wide, about 90 per line).
+fn wrapped_lines(text: &str) -> usize {
+    (text.chars().count() / 90 + 1).min(10)
 }
 
 fn fmt_value_text(kind: Kind, v: f64) -> String {
@@ -605,6 +620,8 @@ fn breakdown_sheet(
     let last = rows.len() as u32;
     ws.autofilter(0, 0, last.max(1), (BREAKDOWN_HEADERS.len() - 1) as u16)?;
     ws.set_freeze_panes(1, 1)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
     ws.set_column_width(0, if dim == Dimension::Month { 16 } else { 40 })?;
     for c in 1..BREAKDOWN_HEADERS.len() as u16 {
         ws.set_column_width(c, 13)?;

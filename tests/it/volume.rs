@@ -27,7 +27,10 @@ fn a_large_load_keeps_every_row_and_every_result() {
     let counts = store.counts().expect("counts");
     assert_eq!(counts.tickets, 140_000);
     assert!(counts.events > 122_880 * 3, "{counts:?}");
-    assert_eq!(summary.accepted as i64, counts.tickets + counts.events);
+    assert_eq!(
+        summary.accepted as i64,
+        counts.tickets + counts.events + counts.surveys
+    );
     let eval = evaluate_store(&mut store, &engine, as_of, as_of).expect("evaluates");
     assert_eq!(eval.tickets, 140_000);
     assert_eq!(store.counts().expect("counts").results, 280_000);
