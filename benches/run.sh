@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks of mesa-sla (figures for the closing notes; never part of the tests).
-#   benches/run.sh            calendar queries + evaluation of 1,000,000 tickets
+#   benches/run.sh            calendar queries, evaluation of 1,000,000 tickets, quarterly report
 #   N=200000 benches/run.sh   a smaller store
 # The evaluation is measured twice: inside the bench (right after loading the synthetic store)
 # and in a fresh process with /usr/bin/time, whose peak RSS is the evaluation's own.
@@ -25,4 +25,14 @@ if [ -x /usr/bin/time ]; then
     | grep -E "Evaluados|Maximum resident set size|Elapsed \(wall"
 else
   "$BIN" --db "$WORK/bench.duckdb" evaluate --as-of "2026-06-30 12:00:00"
+fi
+
+echo "== informe trimestral de $N casos en un trimestre (libro con la hoja Casos completa y gráficos)"
+"$BIN" bench report --n "$N" --store "$WORK/report.duckdb"
+echo "== informe en un proceso aparte (tiempo y memoria pico)"
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -v "$BIN" --db "$WORK/report.duckdb" report --quarter 2026-Q1 --out "$WORK/informes" 2>&1 \
+    | grep -E "casos,|Maximum resident set size|Elapsed \(wall"
+else
+  "$BIN" --db "$WORK/report.duckdb" report --quarter 2026-Q1 --out "$WORK/informes"
 fi
