@@ -1,7 +1,8 @@
 -- Indicator figures of one entity and quarter (design §7), for the whole quarter and broken down
 -- by month, priority, category, type, technician and group in one pass (GROUPING SETS).
 -- Parameters: $1 entity, $2 quarter start, $3 quarter end (exclusive), both local timestamps,
--- $4 closing limit in business seconds.
+-- $4 closing limit in business seconds; $5 priority, $6 category, $7 group, $8 technician: filters,
+-- NULL for all.
 --
 -- Each ticket contributes one row per role it plays in the quarter, so that every figure is
 -- counted on its own date: 'c' created in the quarter (month of creation), 's' solved in the
@@ -19,6 +20,10 @@ WITH base AS (
     LEFT JOIN sla_results s
         ON s.source = t.source AND s.ticket_id = t.ticket_id AND s.metric = 'solution'
     WHERE t.entity = $1 AND t.created_at < CAST($3 AS TIMESTAMP)
+      AND (CAST($5 AS VARCHAR) IS NULL OR CAST(t.priority AS VARCHAR) = CAST($5 AS VARCHAR))
+      AND (CAST($6 AS VARCHAR) IS NULL OR t.category = CAST($6 AS VARCHAR))
+      AND (CAST($7 AS VARCHAR) IS NULL OR t.tech_group = CAST($7 AS VARCHAR))
+      AND (CAST($8 AS VARCHAR) IS NULL OR t.technician = CAST($8 AS VARCHAR))
 ),
 months AS (
     SELECT m.month, m.month + INTERVAL 1 MONTH AS month_end

@@ -37,6 +37,8 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Genera el libro de Excel de indicadores trimestrales y los gráficos de cada entidad.
     Report(ReportArgs),
+    /// Sirve el tablero web y la API JSON.
+    Serve(ServeArgs),
     /// Genera datos de demostración (dos entidades, varios trimestres) y muestra el cumplimiento.
     Demo(DemoArgs),
     /// Mide el rendimiento del calendario y de la evaluación.
@@ -160,6 +162,14 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Dirección de escucha [por defecto: `[web] bind` de la configuración, o 127.0.0.1:8080].
+    /// Otra dirección que no sea local exige `[web] viewer_tokens`.
+    #[arg(long)]
+    pub bind: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// No iniciar el tablero al terminar.
     #[arg(long)]
@@ -176,6 +186,9 @@ pub struct DemoArgs {
     /// Carpeta donde escribir el informe del último trimestre terminado.
     #[arg(long, default_value = "mesa-sla-demo-informes")]
     pub out: PathBuf,
+    /// Dirección del tablero al terminar.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
 }
 
 #[derive(Debug, Args)]

@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDateTime, Utc};
 use crate::calendar::holidays::weekday_es;
 use crate::cli::{
     BenchArgs, BenchTarget, CalendarArgs, Cli, Command, DateOrder, DemoArgs, EvaluateArgs,
-    IngestArgs, IngestFormat, InitArgs, ReportArgs,
+    IngestArgs, IngestFormat, InitArgs, ReportArgs, ServeArgs,
 };
 use crate::config::{Config, EXAMPLE, Engine};
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
@@ -34,6 +34,7 @@ pub fn run(cli: Cli, config: Config) -> Result<()> {
         Command::Ingest(args) => ingest(&args, &config, &store_path()),
         Command::Evaluate(args) => evaluate(&args, &config, &store_path()),
         Command::Report(args) => report(&args, &config, &store_path()),
+        Command::Serve(args) => serve(&args, &config, &store_path()),
         Command::Demo(args) => demo(&args, &config, db.as_deref()),
         Command::Bench(args) => bench_cmd(&args, &config),
     }
@@ -412,13 +413,47 @@ fn demo(args: &DemoArgs, config: &Config, db: Option<&Path>) -> Result<()> {
     )?;
     if !args.no_serve {
         println!();
-        println!(
-            "El tablero web todavía no está disponible en esta versión; los datos quedan en {} \
-             para `mesa-sla --db {} evaluate --export resultados.csv`.",
-            path.display(),
-            path.display()
-        );
+        drop(store);
+        return serve_store(&path, config, &args.bind);
     }
+    Ok(())
+}
+
+fn serve(args: &ServeArgs, config: &Config, db: &Path) -> Result<()> {
+    let bind = args
+        .bind
+        .clone()
+        .or_else(|| config.web.bind.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    serve_store(db, config, &bind)
+}
+
+/// Serves the dashboard on a store until Ctrl-C.
+fn serve_store(db: &Path, config: &Config, bind: &str) -> Result<()> {
+    let addr: std::net::SocketAddr = bind.parse().with_context(|| {
+        format!("dirección «{bind}» no válida (use IP:PUERTO, p. ej. 127.0.0.1:8080)")
+    })?;
+    crate::web::check_bind(addr, &config.web)?;
+    let store = Store::open(db)?;
+    let state = crate::web::AppState::new(
+        store,
+        config.engine()?,
+        config.definitions()?,
+        config.web.clone(),
+        config.glpi_base_url.clone(),
+    )?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("no se pudo iniciar el servidor")?;
+    runtime.block_on(crate::web::serve(
+        std::sync::Arc::new(state),
+        addr,
+        |local| {
+            println!("Tablero en http://{local}/ (Ctrl-C para terminar)");
+            let _ = std::io::stdout().flush();
+        },
+    ))?;
     Ok(())
 }
 

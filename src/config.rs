@@ -59,6 +59,9 @@ pub struct Config {
     /// Quarterly report: indicator definitions and output folder.
     #[serde(default)]
     pub report: ReportConfig,
+    /// Dashboard and API: address and tokens.
+    #[serde(default)]
+    pub web: crate::web::WebConfig,
 }
 
 /// `[report]`: where the indicator definitions come from and where reports are written.

@@ -17,3 +17,4 @@ pub mod model;
 pub mod report;
 pub mod sla;
 pub mod store;
+pub mod web;

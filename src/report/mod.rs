@@ -9,7 +9,7 @@ use std::time::{Duration, Instant as Clock};
 
 use crate::config::Engine;
 use crate::indicators::{Definitions, DefinitionsError, IndicatorSet, Quarter};
-use crate::store::indicators::{quarter_figures, results_status};
+use crate::store::indicators::{Filters, quarter_figures, results_status};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -43,10 +43,29 @@ pub fn indicator_set(
     entity: &str,
     quarter: Quarter,
 ) -> Result<IndicatorSet, ReportError> {
+    filtered_indicator_set(
+        store,
+        engine,
+        definitions,
+        entity,
+        quarter,
+        &Filters::default(),
+    )
+}
+
+/// The indicator set restricted to some tickets (the dashboard's filters).
+pub fn filtered_indicator_set(
+    store: &Store,
+    engine: &Engine,
+    definitions: &Definitions,
+    entity: &str,
+    quarter: Quarter,
+    filters: &Filters,
+) -> Result<IndicatorSet, ReportError> {
     let day = engine.calendar_for(entity).day_seconds();
     let closing_limit = i64::from(definitions.general.closing_days) * day;
-    let current = quarter_figures(store, entity, quarter, closing_limit)?;
-    let previous = quarter_figures(store, entity, quarter.previous(), closing_limit)?;
+    let current = quarter_figures(store, entity, quarter, closing_limit, filters)?;
+    let previous = quarter_figures(store, entity, quarter.previous(), closing_limit, filters)?;
     let as_of = results_status(store)?.as_of;
     Ok(IndicatorSet::build(
         entity,

@@ -68,6 +68,21 @@ fn label(dimension: Dimension, key: Option<&str>) -> String {
     }
 }
 
+/// Restricts the figures to some tickets (dashboard filters); `None` means all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Filters {
+    pub priority: Option<u8>,
+    pub category: Option<String>,
+    pub group: Option<String>,
+    pub technician: Option<String>,
+}
+
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        *self == Filters::default()
+    }
+}
+
 /// Entities with tickets created or solved in the quarter.
 pub fn entities_in(store: &Store, quarter: Quarter) -> Result<Vec<String>, StoreError> {
     let mut stmt = store.conn().prepare(queries::INDICATOR_ENTITIES)?;
@@ -84,12 +99,25 @@ pub fn quarter_figures(
     entity: &str,
     quarter: Quarter,
     closing_limit: i64,
+    filters: &Filters,
 ) -> Result<QuarterFigures, StoreError> {
     let conn = store.conn();
     let (start, end) = (ts(quarter.start()), ts(quarter.end()));
+    let priority = filters.priority.map(|p| p.to_string());
+    let (category, group, technician) = (&filters.category, &filters.group, &filters.technician);
     let mut out = QuarterFigures::default();
     let mut stmt = conn.prepare(queries::INDICATOR_FIGURES)?;
-    for batch in stmt.query_arrow(params![entity, start, end, closing_limit])? {
+    let args = params![
+        entity,
+        start,
+        end,
+        closing_limit,
+        priority,
+        category,
+        group,
+        technician
+    ];
+    for batch in stmt.query_arrow(args)? {
         let dim = strs(&batch, 0)?;
         let key = strs(&batch, 1)?;
         let c: Vec<_> = (2..batch.num_columns())
@@ -182,9 +210,8 @@ pub fn quarter_figures(
         })
         .collect();
     let mut stmt = conn.prepare(queries::INDICATOR_HISTOGRAM)?;
-    let rows = stmt.query_map(params![entity, start, end], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-    })?;
+    let args = params![entity, start, end, priority, category, group, technician];
+    let rows = stmt.query_map(args, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
     for row in rows {
         let (bin, count) = row?;
         if let Some(b) = usize::try_from(bin).ok().and_then(|i| hist.get_mut(i)) {

@@ -37,6 +37,15 @@ queries! {
     RESULTS_STATUS => "results_status.sql",
     MEMORY_LIMIT_GET => "memory_limit_get.sql",
     MEMORY_LIMIT_SET => "memory_limit_set.sql",
+    WEB_AT_RISK => "web_at_risk.sql",
+    WEB_BREACHES => "web_breaches.sql",
+    WEB_TICKET => "web_ticket.sql",
+    WEB_TICKET_RESULTS => "web_ticket_results.sql",
+    WEB_TICKET_EVENTS => "web_ticket_events.sql",
+    WEB_ENTITIES => "web_entities.sql",
+    WEB_QUARTERS => "web_quarters.sql",
+    WEB_FILTER_VALUES => "web_filter_values.sql",
+    WEB_LAST_RUNS => "web_last_runs.sql",
 }
 
 /// Statements that create temporary tables other statements read; they run first when every

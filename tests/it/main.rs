@@ -4,8 +4,10 @@
 mod cli;
 mod golden;
 mod helpers;
+mod http;
 mod ingest_canonical;
 mod ingest_dexon;
 mod ingest_glpi;
 mod report;
 mod volume;
+mod web;

@@ -16,11 +16,11 @@ use mesa_sla::store::indicators::entities_in;
 
 use crate::helpers::{cut, fixtures, run, sample_config, sample_store, stderr, stdout};
 
-fn hand_dir() -> std::path::PathBuf {
+pub fn hand_dir() -> std::path::PathBuf {
     fixtures().join("report")
 }
 
-fn hand_engine() -> Engine {
+pub fn hand_engine() -> Engine {
     Config::load(&hand_dir().join("policy.toml"))
         .expect("policy loads")
         .engine()
@@ -28,7 +28,7 @@ fn hand_engine() -> Engine {
 }
 
 /// The four tickets of `tests/fixtures/report`, with surveys, evaluated at the end of 2025.
-fn hand_store(store: &mut Store) {
+pub fn hand_store(store: &mut Store) {
     for name in ["tickets.csv", "events.csv"] {
         let path = hand_dir().join(name);
         let (kind, records) = canonical::read(&path, "canonical").expect("readable");

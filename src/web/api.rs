@@ -1,0 +1,545 @@
+//! The JSON API under `/api/v1`, `/healthz` and `/metrics`, and the data the pages share with
+//! it (views, ticket lists, ticket detail).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDateTime;
+use duckdb::params;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, AppState};
+use crate::calendar::StretchKind;
+use crate::indicators::Quarter;
+use crate::ingest::{self, canonical};
+use crate::model::parse_priority;
+use crate::store::indicators::Filters;
+use crate::store::{Store, queries};
+
+/// Every route of the API with its method: the OpenAPI document is tested against this list.
+pub const API_ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/indicators"),
+    ("get", "/api/v1/breaches"),
+    ("get", "/api/v1/at-risk"),
+    ("get", "/api/v1/tickets/{source}/{id}"),
+    ("post", "/api/v1/tickets"),
+    ("post", "/api/v1/tickets/{source}/{id}/events"),
+    ("get", "/api/v1/openapi.json"),
+];
+
+/// The OpenAPI document, kept by hand next to the routes.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// Query parameters of every view: entity, quarter and filters. Empty values mean "all".
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ViewQuery {
+    pub entity: Option<String>,
+    pub quarter: Option<String>,
+    pub priority: Option<String>,
+    pub category: Option<String>,
+    pub group: Option<String>,
+    pub technician: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// A resolved view.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub entity: String,
+    pub quarter: Quarter,
+    pub filters: Filters,
+}
+
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// Checks the parameters and fills the defaults: the first entity, the current quarter.
+pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiError> {
+    let quarter = match given(&q.quarter) {
+        Some(text) => Quarter::parse(&text).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+        None => {
+            let now = chrono::Utc::now().timestamp();
+            Quarter::containing(state.engine.default.local_from_instant(now).date())
+        }
+    };
+    let priority = match given(&q.priority) {
+        Some(p) => Some(parse_priority(&p).ok_or_else(|| {
+            ApiError::BadRequest(format!("prioridad «{p}» desconocida (use 1–6 o su nombre)"))
+        })?),
+        None => None,
+    };
+    let entity = match given(&q.entity) {
+        Some(e) => e,
+        None => entities(state)
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+    };
+    Ok(View {
+        entity,
+        quarter,
+        filters: Filters {
+            priority,
+            category: given(&q.category),
+            group: given(&q.group),
+            technician: given(&q.technician),
+        },
+    })
+}
+
+pub async fn entities(state: &Arc<AppState>) -> Result<Vec<String>, ApiError> {
+    state
+        .with_store(|_, store| {
+            let mut stmt = store.conn().prepare(queries::WEB_ENTITIES)?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+}
+
+pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<&'static str, ApiError> {
+    state
+        .with_store(|_, store| {
+            let _: i64 = store.conn().query_row("SELECT 1", [], |r| r.get(0))?;
+            Ok(())
+        })
+        .await?;
+    Ok("ok")
+}
+
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let (ingest, evaluation, tickets): (Option<f64>, Option<f64>, i64) = state
+        .with_store(|_, store| {
+            Ok(store.conn().query_row(queries::WEB_LAST_RUNS, [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?)
+        })
+        .await?;
+    let mut out = String::new();
+    out.push_str("# HELP mesa_sla_http_requests_total Solicitudes HTTP atendidas.\n");
+    out.push_str("# TYPE mesa_sla_http_requests_total counter\n");
+    if let Ok(m) = state.metrics.requests.lock() {
+        let mut rows: Vec<_> = m.iter().collect();
+        rows.sort();
+        for ((route, status), n) in rows {
+            let route = route.replace('\\', "\\\\").replace('"', "\\\"");
+            out.push_str(&format!(
+                "mesa_sla_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}\n"
+            ));
+        }
+    }
+    let micros = state.metrics.latency_micros.load(Ordering::Relaxed);
+    let count = state.metrics.latency_count.load(Ordering::Relaxed);
+    out.push_str("# HELP mesa_sla_http_request_duration_seconds Tiempo de respuesta.\n");
+    out.push_str("# TYPE mesa_sla_http_request_duration_seconds summary\n");
+    out.push_str(&format!(
+        "mesa_sla_http_request_duration_seconds_sum {}\nmesa_sla_http_request_duration_seconds_count {count}\n",
+        micros as f64 / 1e6
+    ));
+    out.push_str("# HELP mesa_sla_last_run_timestamp_seconds Última ejecución de cada trabajo (hora local).\n");
+    out.push_str("# TYPE mesa_sla_last_run_timestamp_seconds gauge\n");
+    for (job, at) in [("ingest", ingest), ("evaluate", evaluation)] {
+        if let Some(at) = at {
+            out.push_str(&format!(
+                "mesa_sla_last_run_timestamp_seconds{{job=\"{job}\"}} {at}\n"
+            ));
+        }
+    }
+    out.push_str("# HELP mesa_sla_tickets Casos en la base.\n# TYPE mesa_sla_tickets gauge\n");
+    out.push_str(&format!("mesa_sla_tickets {tickets}\n"));
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response())
+}
+
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no existe esa dirección".into())
+}
+
+pub async fn indicators(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Response, ApiError> {
+    let view = resolve(&state, &q).await?;
+    let cached = state
+        .indicator_set(view.entity, view.quarter, view.filters)
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        cached.json.clone(),
+    )
+        .into_response())
+}
+
+/// A ticket in a list (at risk, breaches).
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketItem {
+    pub source: String,
+    pub ticket_id: String,
+    pub title: Option<String>,
+    pub priority: Option<i64>,
+    pub category: Option<String>,
+    pub technician: Option<String>,
+    pub group: Option<String>,
+    pub metric: String,
+    pub business_seconds: i64,
+    pub target_seconds: Option<i64>,
+    /// Business seconds left (at risk) or beyond the target (breaches).
+    pub margin_seconds: Option<i64>,
+    /// Deadline (at risk) or when the clock stopped (breaches), local time.
+    pub at: Option<NaiveDateTime>,
+}
+
+/// At-risk clocks or latest breaches of a view.
+pub fn ticket_list(
+    store: &Store,
+    sql: &str,
+    view: &View,
+    limit: usize,
+) -> Result<Vec<TicketItem>, ApiError> {
+    let f = &view.filters;
+    let priority = f.priority.map(|p| p.to_string());
+    let mut stmt = store.conn().prepare(sql)?;
+    let rows = stmt.query_map(
+        params![
+            view.entity,
+            priority,
+            f.category,
+            f.group,
+            f.technician,
+            limit as i64
+        ],
+        |r| {
+            Ok(TicketItem {
+                source: r.get(0)?,
+                ticket_id: r.get(1)?,
+                title: r.get(2)?,
+                priority: r.get(3)?,
+                category: r.get(4)?,
+                technician: r.get(5)?,
+                group: r.get(6)?,
+                metric: r.get(7)?,
+                business_seconds: r.get(8)?,
+                target_seconds: r.get(9)?,
+                margin_seconds: r.get(10)?,
+                at: r.get(11)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+fn limit(q: &ViewQuery) -> usize {
+    q.limit.unwrap_or(100).clamp(1, 1000)
+}
+
+pub async fn breaches(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Json<Vec<TicketItem>>, ApiError> {
+    let view = resolve(&state, &q).await?;
+    let n = limit(&q);
+    let items = state
+        .with_store(move |_, store| ticket_list(store, queries::WEB_BREACHES, &view, n))
+        .await?;
+    Ok(Json(items))
+}
+
+pub async fn at_risk(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Json<Vec<TicketItem>>, ApiError> {
+    let view = resolve(&state, &q).await?;
+    let n = limit(&q);
+    let items = state
+        .with_store(move |_, store| ticket_list(store, queries::WEB_AT_RISK, &view, n))
+        .await?;
+    Ok(Json(items))
+}
+
+/// Everything about one ticket: its fields, clocks, history and how the time was counted.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketDetail {
+    pub source: String,
+    pub ticket_id: String,
+    pub entity: String,
+    pub title: Option<String>,
+    pub r#type: Option<String>,
+    pub priority: Option<i64>,
+    pub category: Option<String>,
+    pub service: Option<String>,
+    pub technician: Option<String>,
+    pub group: Option<String>,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub solved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub clocks: Vec<Clock>,
+    pub events: Vec<EventItem>,
+    pub link: Option<String>,
+}
+
+/// One clock and how its seconds were counted between opening and its end.
+#[derive(Debug, Clone, Serialize)]
+pub struct Clock {
+    pub metric: String,
+    pub target_seconds: Option<i64>,
+    pub business_seconds: i64,
+    pub paused_seconds: i64,
+    pub state: String,
+    pub rule: Option<String>,
+    pub stopped_at: Option<NaiveDateTime>,
+    pub deadline: Option<NaiveDateTime>,
+    pub no_history: bool,
+    pub as_of: NaiveDateTime,
+    /// Seconds from opening to the end of the clock, by kind: open (business, before pauses),
+    /// outside hours, non-working days, holidays, closures.
+    pub counted: Counted,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counted {
+    pub open: i64,
+    pub outside_hours: i64,
+    pub non_working_day: i64,
+    pub holiday: i64,
+    pub closure: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventItem {
+    pub at: NaiveDateTime,
+    pub kind: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub actor: Option<String>,
+    pub is_public: Option<bool>,
+}
+
+pub fn ticket_detail(
+    state: &AppState,
+    store: &Store,
+    source: &str,
+    id: &str,
+) -> Result<TicketDetail, ApiError> {
+    let conn = store.conn();
+    let mut stmt = conn.prepare(queries::WEB_TICKET)?;
+    let mut rows = stmt.query(params![source, id])?;
+    let Some(r) = rows.next()? else {
+        return Err(ApiError::NotFound(format!(
+            "no existe el caso {source}/{id}"
+        )));
+    };
+    let mut t = TicketDetail {
+        source: r.get(0)?,
+        ticket_id: r.get(1)?,
+        entity: r.get(2)?,
+        title: r.get(3)?,
+        r#type: r.get(4)?,
+        priority: r.get(5)?,
+        category: r.get(6)?,
+        service: r.get(7)?,
+        technician: r.get(8)?,
+        group: r.get(9)?,
+        status: r.get(10)?,
+        created_at: r.get(11)?,
+        solved_at: r.get(12)?,
+        closed_at: r.get(13)?,
+        clocks: Vec::new(),
+        events: Vec::new(),
+        link: None,
+    };
+    drop(rows);
+    drop(stmt);
+    if t.source == "glpi"
+        && let Some(base) = &state.glpi_base_url
+    {
+        t.link = Some(format!(
+            "{}/front/ticket.form.php?id={}",
+            base.trim_end_matches('/'),
+            t.ticket_id
+        ));
+    }
+    let cal = state.engine.calendar_for(&t.entity).clone();
+    let mut stmt = conn.prepare(queries::WEB_TICKET_RESULTS)?;
+    let clocks = stmt.query_map(params![source, id], |r| {
+        Ok(Clock {
+            metric: r.get(0)?,
+            target_seconds: r.get(1)?,
+            business_seconds: r.get(2)?,
+            paused_seconds: r.get(3)?,
+            state: r.get(4)?,
+            rule: r.get(5)?,
+            stopped_at: r.get(6)?,
+            deadline: r.get(7)?,
+            no_history: r.get(8)?,
+            as_of: r.get(9)?,
+            counted: Counted::default(),
+        })
+    })?;
+    for c in clocks {
+        let mut c = c?;
+        let start = cal.instant_from_local(t.created_at);
+        let end = cal.instant_from_local(c.stopped_at.unwrap_or(c.as_of));
+        for s in cal.explain(start, end) {
+            let secs = s.end - s.start;
+            match s.kind {
+                StretchKind::Open => c.counted.open += secs,
+                StretchKind::OutsideHours => c.counted.outside_hours += secs,
+                StretchKind::NonWorkingDay => c.counted.non_working_day += secs,
+                StretchKind::Holiday => c.counted.holiday += secs,
+                StretchKind::Closure => c.counted.closure += secs,
+            }
+        }
+        t.clocks.push(c);
+    }
+    drop(stmt);
+    let mut stmt = conn.prepare(queries::WEB_TICKET_EVENTS)?;
+    let events = stmt.query_map(params![source, id], |r| {
+        Ok(EventItem {
+            at: r.get(0)?,
+            kind: r.get(1)?,
+            old_value: r.get(2)?,
+            new_value: r.get(3)?,
+            actor: r.get(4)?,
+            is_public: r.get(5)?,
+        })
+    })?;
+    t.events = events.collect::<Result<Vec<_>, _>>()?;
+    Ok(t)
+}
+
+pub async fn ticket(
+    State(state): State<Arc<AppState>>,
+    Path((source, id)): Path<(String, String)>,
+) -> Result<Json<TicketDetail>, ApiError> {
+    let detail = state
+        .with_store(move |s, store| ticket_detail(s, store, &source, &id))
+        .await?;
+    Ok(Json(detail))
+}
+
+/// What an ingest request did.
+#[derive(Debug, Serialize)]
+pub struct IngestReply {
+    pub run_id: i64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub rejects: Vec<serde_json::Value>,
+}
+
+/// Loads JSON objects through the canonical reader, as one file: one transaction, rejects
+/// recorded, the run in `ingest_runs`.
+fn ingest_json(
+    state: &AppState,
+    store: &Store,
+    name: &str,
+    objects: Vec<serde_json::Value>,
+) -> Result<IngestReply, ApiError> {
+    if objects.is_empty() {
+        return Err(ApiError::BadRequest(
+            "el cuerpo no trae ningún registro".into(),
+        ));
+    }
+    let dir = tempfile::tempdir().map_err(ApiError::internal)?;
+    let path = dir.path().join(name);
+    let mut text = String::new();
+    for o in &objects {
+        text.push_str(&o.to_string());
+        text.push('\n');
+    }
+    std::fs::write(&path, text).map_err(ApiError::internal)?;
+    let (kind, records) =
+        canonical::read(&path, "api").map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let mut store = store.try_clone()?;
+    let summary = ingest::load_file(&mut store, &path, kind.label(), records)
+        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    state.invalidate();
+    Ok(IngestReply {
+        run_id: summary.run_id,
+        accepted: summary.accepted,
+        rejected: summary.rejected,
+        rejects: summary
+            .sample_rejects
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "registro": r.line,
+                    "columna": r.column,
+                    "valor": r.raw,
+                    "motivo": r.reason,
+                })
+            })
+            .collect(),
+    })
+}
+
+fn objects(body: &Bytes) -> Result<Vec<serde_json::Value>, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("JSON inválido: {e}")))?;
+    match value {
+        serde_json::Value::Array(items) if items.iter().all(|i| i.is_object()) => Ok(items),
+        o @ serde_json::Value::Object(_) => Ok(vec![o]),
+        _ => Err(ApiError::BadRequest(
+            "se espera un objeto JSON o una lista de objetos".into(),
+        )),
+    }
+}
+
+fn reply(r: IngestReply) -> Response {
+    let status = if r.rejected > 0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(r)).into_response()
+}
+
+pub async fn post_tickets(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let items = objects(&body)?;
+    let r = state
+        .with_store(move |s, store| ingest_json(s, store, "api-tickets.jsonl", items))
+        .await?;
+    Ok(reply(r))
+}
+
+pub async fn post_events(
+    State(state): State<Arc<AppState>>,
+    Path((source, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let mut items = objects(&body)?;
+    // The path names the ticket: it wins over whatever the body says.
+    for item in &mut items {
+        if let Some(o) = item.as_object_mut() {
+            o.insert("source".into(), source.clone().into());
+            o.insert("ticket_id".into(), id.clone().into());
+        }
+    }
+    let r = state
+        .with_store(move |s, store| ingest_json(s, store, "api-events.jsonl", items))
+        .await?;
+    Ok(reply(r))
+}

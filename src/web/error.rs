@@ -1,0 +1,79 @@
+//! The one error type of the HTTP layer: a status and a Spanish message, as JSON; internal
+//! details are logged, never sent (no paths, no stack traces).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("se requiere autenticación")]
+    Unauthorized,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("error interno")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Any lower-layer failure: logged in full, answered as a bare "error interno".
+    pub fn internal(e: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<crate::report::ReportError> for ApiError {
+    fn from(e: crate::report::ReportError) -> Self {
+        match e {
+            crate::report::ReportError::NoData { .. } => ApiError::NotFound(e.to_string()),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<duckdb::Error> for ApiError {
+    fn from(e: duckdb::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!("error interno: {detail}");
+        }
+        let status = self.status();
+        let mut response = (
+            status,
+            Json(serde_json::json!({ "error": self.to_string() })),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"mesa-sla\""),
+            );
+        }
+        response
+    }
+}

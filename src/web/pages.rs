@@ -1,0 +1,477 @@
+//! Server-rendered pages (minijinja templates from `dashboards/`): the overview, the ticket
+//! page, chart and workbook downloads, and the static files.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::value::Serde;
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use super::api::{self, TicketItem, ViewQuery};
+use super::{ApiError, AppState};
+use crate::indicators::{Kind, Light, Quarter, fmt_count, fmt_hours, fmt_number, fmt_percent};
+use crate::model::{Metric, Status, priority_label_es};
+use crate::report::charts::CHARTS;
+use crate::store::queries;
+
+fn templates() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, text) in [
+            ("base.html", include_str!("../../dashboards/base.html")),
+            (
+                "overview.html",
+                include_str!("../../dashboards/overview.html"),
+            ),
+            ("ticket.html", include_str!("../../dashboards/ticket.html")),
+            ("error.html", include_str!("../../dashboards/error.html")),
+        ] {
+            // The templates are part of the binary; a syntax error fails the page tests.
+            if let Err(e) = env.add_template(name, text) {
+                tracing::error!("plantilla {name}: {e}");
+            }
+        }
+        env
+    })
+}
+
+/// An error shown as a page.
+pub struct PageError(ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        if let ApiError::Internal(detail) = &self.0 {
+            tracing::error!("error interno: {detail}");
+        }
+        let title = match status {
+            StatusCode::NOT_FOUND => "No encontrado",
+            StatusCode::BAD_REQUEST => "Solicitud no válida",
+            _ => "Error",
+        };
+        let body = templates()
+            .get_template("error.html")
+            .and_then(|t| t.render(context! { title, message => self.0.to_string() }))
+            .unwrap_or_else(|_| self.0.to_string());
+        (status, Html(body)).into_response()
+    }
+}
+
+fn render(name: &str, ctx: minijinja::Value) -> Result<Html<String>, PageError> {
+    templates()
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map(Html)
+        .map_err(|e| PageError(ApiError::internal(e)))
+}
+
+#[derive(Serialize)]
+struct Tile {
+    id: String,
+    name: String,
+    value: String,
+    detail: String,
+    light: &'static str,
+}
+
+fn value_text(kind: Kind, v: Option<f64>) -> String {
+    match (kind, v) {
+        (_, None) => "—".into(),
+        (Kind::Percent, Some(v)) => fmt_percent(v),
+        (Kind::Hours, Some(v)) => fmt_hours(v),
+        (Kind::Count, Some(v)) => fmt_number(v, 0),
+    }
+}
+
+fn light_code(l: Light) -> &'static str {
+    match l {
+        Light::Green => "green",
+        Light::Yellow => "yellow",
+        Light::Red => "red",
+        Light::None => "none",
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    source: String,
+    ticket_id: String,
+    title: String,
+    metric: &'static str,
+    priority: &'static str,
+    technician: String,
+    margin: String,
+    at: String,
+}
+
+fn rows(items: Vec<TicketItem>) -> Vec<Row> {
+    items
+        .into_iter()
+        .map(|t| Row {
+            metric: Metric::from_code(&t.metric).map_or("", |m| m.label_es()),
+            priority: t
+                .priority
+                .and_then(|p| u8::try_from(p).ok())
+                .map_or("", priority_label_es),
+            margin: t
+                .margin_seconds
+                .map(|s| fmt_hours(s as f64 / 3600.0))
+                .unwrap_or_default(),
+            at: t
+                .at
+                .map(|a| a.format("%d/%m/%Y %H:%M").to_string())
+                .unwrap_or_else(|| "abierto".into()),
+            source: t.source,
+            ticket_id: t.ticket_id,
+            title: t.title.unwrap_or_default(),
+            technician: t.technician.unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Query string of a view, for links that keep the filters.
+fn view_query(v: &api::View) -> String {
+    let mut q = vec![
+        ("entity", v.entity.clone()),
+        ("quarter", v.quarter.to_string()),
+    ];
+    if let Some(p) = v.filters.priority {
+        q.push(("priority", p.to_string()));
+    }
+    for (k, val) in [
+        ("category", &v.filters.category),
+        ("group", &v.filters.group),
+        ("technician", &v.filters.technician),
+    ] {
+        if let Some(val) = val {
+            q.push((k, val.clone()));
+        }
+    }
+    q.iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub async fn overview(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Html<String>, PageError> {
+    let view = api::resolve(&state, &q).await?;
+    let cached = state
+        .indicator_set(view.entity.clone(), view.quarter, view.filters.clone())
+        .await?;
+    let entities = api::entities(&state).await?;
+    let (v1, v2) = (view.clone(), view.clone());
+    let at_risk = state
+        .with_store(move |_, s| api::ticket_list(s, queries::WEB_AT_RISK, &v1, 20))
+        .await?;
+    let breaches = state
+        .with_store(move |_, s| api::ticket_list(s, queries::WEB_BREACHES, &v2, 20))
+        .await?;
+    let entity = view.entity.clone();
+    let (quarters, options) = state
+        .with_store(move |_, s| {
+            let conn = s.conn();
+            let mut stmt = conn.prepare(queries::WEB_QUARTERS)?;
+            let quarters: Vec<String> = stmt
+                .query_map([&entity], |r| {
+                    Ok((r.get::<_, i32>(0)?, r.get::<_, i32>(1)?))
+                })?
+                .filter_map(|r| r.ok())
+                .filter_map(|(y, q)| Quarter::new(y, q as u8).ok())
+                .map(|q| q.to_string())
+                .collect();
+            let mut stmt = conn.prepare(queries::WEB_FILTER_VALUES)?;
+            let mut options: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+            for row in stmt.query_map([&entity], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })? {
+                let (dim, value) = row?;
+                options.entry(dim).or_default().push(value);
+            }
+            Ok((quarters, options))
+        })
+        .await?;
+    let mut quarters = quarters;
+    if !quarters.contains(&view.quarter.to_string()) {
+        quarters.insert(0, view.quarter.to_string());
+    }
+    let set = &cached.set;
+    let tiles: Vec<Tile> = set
+        .indicators
+        .iter()
+        .map(|i| {
+            let kind = i.definition.quantity.kind();
+            let mut detail = Vec::new();
+            if let Some(g) = i.definition.goal {
+                detail.push(format!("meta {}", value_text(kind, Some(g))));
+            }
+            if let Some(p) = i.previous {
+                detail.push(format!(
+                    "{}: {}",
+                    set.previous_quarter,
+                    value_text(kind, Some(p))
+                ));
+            }
+            if let (Kind::Percent, Some(n), Some(d)) =
+                (kind, i.current.numerator, i.current.denominator)
+            {
+                detail.push(format!(
+                    "{} de {}",
+                    fmt_count(n as u64),
+                    fmt_count(d as u64)
+                ));
+            }
+            Tile {
+                id: i.definition.id.clone(),
+                name: i.definition.name.clone(),
+                value: value_text(kind, i.current.value),
+                detail: detail.join(" · "),
+                light: light_code(i.light),
+            }
+        })
+        .collect();
+    let query = view_query(&view);
+    let charts: Vec<_> = CHARTS
+        .iter()
+        .map(|(name, title)| {
+            context! { url => format!("/graficos/{name}.svg?{query}"), title => *title }
+        })
+        .collect();
+    let priorities: Vec<(u8, &str)> = (1..=6).rev().map(|p| (p, priority_label_es(p))).collect();
+    render(
+        "overview.html",
+        context! {
+            view => Value::from(Serde(&view)),
+            quarter_name => view.quarter.name_es(),
+            entities,
+            quarters,
+            priorities => Value::from(Serde(&priorities)),
+            options => Value::from(Serde(&options)),
+            tiles => Value::from(Serde(&tiles)),
+            charts,
+            workbook_url => format!("/descargas/indicadores.xlsx?{query}"),
+            at_risk => Value::from(Serde(rows(at_risk))),
+            breaches => Value::from(Serde(rows(breaches))),
+        },
+    )
+}
+
+fn hours_text(secs: i64) -> String {
+    fmt_hours(secs as f64 / 3600.0)
+}
+
+pub async fn ticket(
+    State(state): State<Arc<AppState>>,
+    Path((source, id)): Path<(String, String)>,
+) -> Result<Html<String>, PageError> {
+    let t = state
+        .with_store(move |s, store| api::ticket_detail(s, store, &source, &id))
+        .await?;
+    let clocks: Vec<_> = t
+        .clocks
+        .iter()
+        .map(|c| {
+            let state_label = match c.state.as_str() {
+                "met" => "Cumplido",
+                "breached" => "Incumplido",
+                "running" => "En curso",
+                "at_risk" => "En riesgo",
+                _ => "Sin meta",
+            };
+            context! {
+                metric => Metric::from_code(&c.metric).map_or("", |m| m.label_es()),
+                target => c.target_seconds.map(hours_text).unwrap_or_else(|| "sin meta".into()),
+                business => hours_text(c.business_seconds),
+                paused => hours_text(c.paused_seconds),
+                outside => hours_text(c.counted.outside_hours),
+                weekend => hours_text(c.counted.non_working_day),
+                holiday => hours_text(c.counted.holiday),
+                closure => hours_text(c.counted.closure),
+                state => state_label,
+                state_code => c.state.clone(),
+                rule => c.rule.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let until = t
+        .clocks
+        .first()
+        .map(|c| c.as_of.format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default();
+    let events: Vec<_> = t
+        .events
+        .iter()
+        .map(|e| {
+            let status = |v: &Option<String>| {
+                v.as_deref()
+                    .map(|s| Status::from_code(s).map_or(s.to_owned(), |x| x.label_es().into()))
+                    .unwrap_or_default()
+            };
+            let kind = match e.kind.as_str() {
+                "status" => "Cambio de estado",
+                "assign_tech" => "Asignación de técnico",
+                "assign_group" => "Asignación de grupo",
+                "followup" => "Seguimiento",
+                "solution" => "Solución",
+                other => other,
+            };
+            let (old, new) = if e.kind == "status" {
+                (status(&e.old_value), status(&e.new_value))
+            } else {
+                (
+                    e.old_value.clone().unwrap_or_default(),
+                    e.new_value.clone().unwrap_or_default(),
+                )
+            };
+            context! {
+                at => e.at.format("%d/%m/%Y %H:%M:%S").to_string(),
+                kind,
+                old_value => old,
+                new_value => new,
+                actor => e.actor.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let status = Status::from_code(&t.status).map_or(t.status.clone(), |s| s.label_es().into());
+    let priority = t
+        .priority
+        .and_then(|p| u8::try_from(p).ok())
+        .map_or("sin prioridad", priority_label_es);
+    let no_history = t.clocks.iter().any(|c| c.no_history);
+    let mut shown = serde_json::to_value(&t).map_err(ApiError::internal)?;
+    shown["status"] = status.into();
+    shown["created_at"] = t.created_at.format("%d/%m/%Y %H:%M").to_string().into();
+    for k in ["solved_at", "closed_at"] {
+        if let Some(v) = shown[k]
+            .as_str()
+            .and_then(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok())
+        {
+            shown[k] = v.format("%d/%m/%Y %H:%M").to_string().into();
+        }
+    }
+    render(
+        "ticket.html",
+        context! { t => Value::from(Serde(&shown)), priority, clocks, events, until, no_history },
+    )
+}
+
+pub async fn chart(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let name = file.strip_suffix(".svg").unwrap_or(&file).to_owned();
+    if !CHARTS.iter().any(|(n, _)| *n == name) {
+        return Err(ApiError::NotFound(format!("no existe el gráfico «{name}»")).into());
+    }
+    let view = api::resolve(&state, &q).await?;
+    let cached = state
+        .indicator_set(view.entity, view.quarter, view.filters)
+        .await?;
+    let svg = tokio::task::spawn_blocking(move || crate::report::charts::svg(&name, &cached.set))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// A generated workbook is served again for this long.
+const WORKBOOK_TTL: Duration = Duration::from_secs(300);
+
+pub async fn workbook(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let view = api::resolve(&state, &q).await?;
+    let name = format!(
+        "indicadores_{}_{}.xlsx",
+        crate::report::slug(&view.entity),
+        view.quarter
+    );
+    let bytes = state
+        .with_store(move |s, store| {
+            let dir = s.downloads.path().join(format!(
+                "{}_{}",
+                crate::report::slug(&view.entity),
+                view.quarter
+            ));
+            let path = dir.join(format!(
+                "indicadores_{}_{}.xlsx",
+                crate::report::slug(&view.entity),
+                view.quarter
+            ));
+            let fresh = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .is_some_and(|age| age < WORKBOOK_TTL);
+            if !fresh {
+                crate::report::write_entity_report(
+                    store,
+                    &s.engine,
+                    &s.definitions,
+                    &view.entity,
+                    view.quarter,
+                    s.glpi_base_url.as_deref(),
+                    &dir,
+                )?;
+            }
+            std::fs::read(&path).map_err(ApiError::internal)
+        })
+        .await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn asset(Path(file): Path<String>) -> Result<Response, PageError> {
+    let (body, kind) = match file.as_str() {
+        "style.css" => (
+            include_str!("../../dashboards/style.css"),
+            "text/css; charset=utf-8",
+        ),
+        "app.js" => (
+            include_str!("../../dashboards/app.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => return Err(ApiError::NotFound("no existe ese archivo".into()).into()),
+    };
+    Ok(([(header::CONTENT_TYPE, kind)], body).into_response())
+}

@@ -1,0 +1,366 @@
+//! The HTTP server started for real on port 0: pages, JSON equal to the indicator set, hostile
+//! filters, authentication, the own-store ingest endpoints, OpenAPI against the routes.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use mesa_sla::indicators::{Definitions, Quarter};
+use mesa_sla::report;
+use mesa_sla::store::Store;
+use mesa_sla::web::{API_ROUTES, AppState, OPENAPI, WebConfig, check_bind};
+
+use crate::http::{Response, encode, query, send};
+use crate::report::{hand_engine, hand_store};
+
+const INGEST_TOKEN: &str = "token-de-carga-de-prueba";
+
+struct App {
+    addr: String,
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+}
+
+impl App {
+    async fn get(&self, target: &str) -> Response {
+        send(&self.addr, "GET", target, None, None).await
+    }
+
+    async fn get_as(&self, target: &str, token: &str) -> Response {
+        send(&self.addr, "GET", target, Some(token), None).await
+    }
+
+    async fn post(&self, target: &str, token: Option<&str>, body: &[u8]) -> Response {
+        send(&self.addr, "POST", target, token, Some(body)).await
+    }
+}
+
+/// Starts the real server on a free port over a store holding the hand-computed quarter.
+async fn spawn_app(web: WebConfig) -> App {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("web.duckdb");
+    let store = tokio::task::spawn_blocking({
+        let db = db.clone();
+        move || {
+            let mut store = Store::open(&db).expect("store");
+            hand_store(&mut store);
+            store
+        }
+    })
+    .await
+    .expect("store task");
+    let state = AppState::new(
+        store,
+        hand_engine(),
+        Definitions::builtin(),
+        web,
+        Some("https://mesa.prueba.gov.co".into()),
+    )
+    .expect("state");
+    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    tokio::spawn(async move {
+        let _ = mesa_sla::web::serve(Arc::new(state), addr, move |local| {
+            let _ = tx.send(local);
+        })
+        .await;
+    });
+    let local = rx.await.expect("server started");
+    App {
+        addr: local.to_string(),
+        _dir: dir,
+        db,
+    }
+}
+
+const VIEW: &str = "entity=Prueba&quarter=2025-Q3";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overview_page_and_indicator_json_match_the_indicator_set() {
+    let app = spawn_app(WebConfig::default()).await;
+    let page = app.get(&format!("/?{VIEW}")).await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("<html lang=\"es\">"));
+    assert!(html.contains("Prueba") && html.contains("tercer trimestre de 2025"));
+    assert!(html.contains("Casos atendidos dentro del ANS"));
+    assert!(html.contains("66,7 %"), "attention tile");
+    // The breach list links to the ticket pages.
+    assert!(html.contains("href=\"/casos/glpi/2\""), "{html}");
+
+    let json = app.get(&format!("/api/v1/indicators?{VIEW}")).await;
+    let expected = tokio::task::spawn_blocking({
+        let db = app.db.clone();
+        move || {
+            let store = Store::open(&db).expect("store");
+            report::indicator_set(
+                &store,
+                &hand_engine(),
+                &Definitions::builtin(),
+                "Prueba",
+                Quarter::parse("2025-Q3").expect("quarter"),
+            )
+            .expect("set")
+        }
+    })
+    .await
+    .expect("task");
+    // Compared as text: parsing floats back is not exact to the last bit without serde_json's
+    // float_roundtrip, while the serialisation of the same set is.
+    assert_eq!(json.header("content-type"), Some("application/json"));
+    assert!(
+        json.text() == serde_json::to_string(&expected).expect("serialise"),
+        "the API's indicator set differs from the report's"
+    );
+
+    // A filter narrows the figures: priority Alta holds tickets 1 and 3.
+    let alta = app
+        .get(&format!("/api/v1/indicators?{VIEW}&priority=Alta"))
+        .await
+        .json();
+    assert_eq!(alta["current"]["total"]["registered"], 2);
+    assert_eq!(alta["current"]["total"]["attention_breached"], 0);
+
+    assert_eq!(
+        app.get(&format!("/api/v1/at-risk?{VIEW}")).await.status,
+        200
+    );
+    let breaches = app.get(&format!("/api/v1/breaches?{VIEW}")).await.json();
+    assert_eq!(breaches.as_array().map(Vec::len), Some(4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_parameters_are_bound_never_spliced() {
+    let app = spawn_app(WebConfig::default()).await;
+    for hostile in [
+        "' OR 1=1 --",
+        "Hardware'; DROP TABLE tickets; --",
+        "%27%20OR%20%271%27%3D%271",
+    ] {
+        let q = query(&[
+            ("entity", "Prueba"),
+            ("quarter", "2025-Q3"),
+            ("category", hostile),
+            ("technician", hostile),
+        ]);
+        let r = app.get(&format!("/api/v1/indicators?{q}")).await;
+        assert_eq!(r.status, 200, "{hostile}");
+        assert_eq!(r.json()["current"]["total"]["registered"], 0, "{hostile}");
+        let e = app
+            .get(&format!(
+                "/api/v1/breaches?{}",
+                query(&[("entity", hostile)])
+            ))
+            .await;
+        assert_eq!(e.status, 200);
+        assert_eq!(e.json(), serde_json::json!([]));
+        let t = app
+            .get(&format!("/api/v1/tickets/glpi/{}", encode(hostile)))
+            .await;
+        assert_eq!(t.status, 404);
+    }
+    // The tickets are still there.
+    let ok = app.get("/api/v1/tickets/glpi/2").await;
+    assert_eq!(ok.status, 200);
+    let t = ok.json();
+    assert_eq!(t["clocks"][1]["state"], "breached");
+    // Solution of ticket 2: 11 business hours open, 1 paused (solved before the reopen).
+    assert_eq!(t["clocks"][1]["counted"]["open"], 11 * 3600);
+    assert_eq!(t["clocks"][1]["paused_seconds"], 3600);
+    assert_eq!(
+        t["link"],
+        "https://mesa.prueba.gov.co/front/ticket.form.php?id=2"
+    );
+
+    // Bad values are clear 400s, in Spanish, without internals.
+    for (q, message) in [
+        ("quarter=2025-Q9", "trimestre «2025-Q9» no válido"),
+        (
+            "priority=urgent%C3%ADsima",
+            "prioridad «urgentísima» desconocida",
+        ),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/indicators?entity=Prueba&{q}"))
+            .await;
+        assert_eq!(r.status, 400, "{q}");
+        let body = r.text();
+        assert!(body.contains(message), "{body}");
+        assert!(!body.contains(".rs") && !body.contains("/tmp"), "{body}");
+    }
+    assert_eq!(app.get("/no/existe").await.status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_page_charts_downloads_health_and_metrics() {
+    let app = spawn_app(WebConfig::default()).await;
+    let page = app.get("/casos/glpi/2").await.text();
+    assert!(page.contains("Relojes") && page.contains("Historial"));
+    assert!(page.contains("Resuelto"), "{page}");
+    assert!(page.contains("abrir en GLPI"));
+    let missing = app.get("/casos/glpi/999").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.text().contains("no existe el caso"));
+
+    let svg = app
+        .get(&format!("/graficos/cumplimiento_por_prioridad.svg?{VIEW}"))
+        .await;
+    assert_eq!(svg.status, 200);
+    assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+    assert!(svg.text().contains("<svg"));
+    let xlsx = app
+        .get(&format!("/descargas/indicadores.xlsx?{VIEW}"))
+        .await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.body.starts_with(b"PK"), "a zip container");
+
+    assert_eq!(app.get("/healthz").await.text(), "ok");
+    let metrics = app.get("/metrics").await.text();
+    assert!(
+        metrics.contains(
+            "mesa_sla_http_requests_total{route=\"/casos/{source}/{id}\",status=\"200\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("mesa_sla_tickets 4"), "{metrics}");
+    assert!(metrics.contains("mesa_sla_last_run_timestamp_seconds{job=\"ingest\"}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_lists_exactly_the_routes() {
+    let app = spawn_app(WebConfig::default()).await;
+    let doc: serde_json::Value = serde_json::from_str(OPENAPI).expect("valid JSON");
+    let mut documented: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .expect("operations")
+                .keys()
+                .map(|m| (m.clone(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    documented.sort();
+    let mut routes: Vec<(String, String)> = API_ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    routes.sort();
+    assert_eq!(documented, routes);
+    // Every listed route is served (none falls through to the 404 fallback).
+    for (method, path) in API_ROUTES {
+        let concrete = path.replace("{source}", "glpi").replace("{id}", "1");
+        let r = match *method {
+            "get" => app.get(&concrete).await,
+            _ => app.post(&concrete, None, b"{}").await,
+        };
+        let fallback = r.status == 404 && r.text().contains("no existe esa dirección");
+        assert!(!fallback, "{method} {path} is not routed");
+    }
+    assert_eq!(app.get("/api/v1/openapi.json").await.json(), doc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_need_the_ingest_token_and_land_in_the_store() {
+    let app = spawn_app(WebConfig {
+        ingest_tokens: vec![INGEST_TOKEN.into()],
+        ..WebConfig::default()
+    })
+    .await;
+    let ticket = serde_json::json!({
+        "source": "api", "entity": "Prueba", "ticket_id": "A-1", "title": "Nuevo equipo",
+        "type": "request", "priority": "3", "status": "new",
+        "created_at": "2025-08-04 09:00:00", "last_update": "2025-08-04 09:00:00"
+    })
+    .to_string();
+    let t = ticket.as_bytes();
+    assert_eq!(app.post("/api/v1/tickets", None, t).await.status, 401);
+    assert_eq!(
+        app.post("/api/v1/tickets", Some("otro-token"), t)
+            .await
+            .status,
+        401
+    );
+    let ok = app.post("/api/v1/tickets", Some(INGEST_TOKEN), t).await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(ok.json()["accepted"], 1);
+
+    let event = serde_json::json!([{
+        "at": "2025-08-04 10:00:00", "kind": "status", "old_value": "new", "new_value": "assigned"
+    }])
+    .to_string();
+    let ev = app
+        .post(
+            "/api/v1/tickets/api/A-1/events",
+            Some(INGEST_TOKEN),
+            event.as_bytes(),
+        )
+        .await;
+    assert_eq!(ev.status, 200, "{}", ev.text());
+    let t = app.get("/api/v1/tickets/api/A-1").await.json();
+    assert_eq!(t["events"][0]["new_value"], "assigned");
+
+    // A row with an impossible value is rejected with its reason; the rest loads.
+    let bad = serde_json::json!([
+        { "source": "api", "entity": "Prueba", "ticket_id": "A-2", "status": "new",
+          "created_at": "2025-08-05 09:00:00" },
+        { "source": "api", "entity": "Prueba", "ticket_id": "A-3", "status": "new",
+          "created_at": "ayer" }
+    ])
+    .to_string();
+    let r = app
+        .post("/api/v1/tickets", Some(INGEST_TOKEN), bad.as_bytes())
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    let body = r.json();
+    assert_eq!(
+        (body["accepted"].as_u64(), body["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // Not JSON, and too large: refused before anything is written.
+    let r = app
+        .post("/api/v1/tickets", Some(INGEST_TOKEN), b"<html>login</html>")
+        .await;
+    assert_eq!(r.status, 400);
+    let big = vec![b' '; 11 * 1024 * 1024];
+    let r = app.post("/api/v1/tickets", Some(INGEST_TOKEN), &big).await;
+    assert_eq!(r.status, 413);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viewer_tokens_protect_reading_but_not_health() {
+    let app = spawn_app(WebConfig {
+        viewer_tokens: vec!["lectura".into()],
+        ..WebConfig::default()
+    })
+    .await;
+    assert_eq!(app.get("/").await.status, 401);
+    assert_eq!(app.get("/api/v1/indicators").await.status, 401);
+    assert_eq!(app.get("/healthz").await.status, 200);
+    assert_eq!(
+        app.get_as(&format!("/?{VIEW}"), "lectura").await.status,
+        200
+    );
+    // Reading rights do not allow writing.
+    assert_eq!(
+        app.post("/api/v1/tickets", Some("lectura"), b"{}")
+            .await
+            .status,
+        401
+    );
+}
+
+#[test]
+fn binding_beyond_loopback_requires_viewer_tokens() {
+    let open = WebConfig::default();
+    let any: SocketAddr = "0.0.0.0:8080".parse().expect("addr");
+    let err = check_bind(any, &open).expect_err("refused");
+    assert!(err.to_string().contains("sin autenticación"), "{err}");
+    assert!(check_bind("127.0.0.1:8080".parse().expect("addr"), &open).is_ok());
+    let protected = WebConfig {
+        viewer_tokens: vec!["t".into()],
+        ..WebConfig::default()
+    };
+    assert!(check_bind(any, &protected).is_ok());
+}
