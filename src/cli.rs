@@ -39,6 +39,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Sirve el tablero web y la API JSON.
     Serve(ServeArgs),
+    /// Calcula el hash argon2 de una contraseña (leída de la entrada estándar) para
+    /// `[[web.users]]`.
+    HashPassword,
     /// Genera datos de demostración (dos entidades, varios trimestres) y muestra el cumplimiento.
     Demo(DemoArgs),
     /// Mide el rendimiento del calendario y de la evaluación.

@@ -35,6 +35,7 @@ pub fn run(cli: Cli, config: Config) -> Result<()> {
         Command::Evaluate(args) => evaluate(&args, &config, &store_path()),
         Command::Report(args) => report(&args, &config, &store_path()),
         Command::Serve(args) => serve(&args, &config, &store_path()),
+        Command::HashPassword => hash_password(),
         Command::Demo(args) => demo(&args, &config, db.as_deref()),
         Command::Bench(args) => bench_cmd(&args, &config),
     }
@@ -426,6 +427,28 @@ fn serve(args: &ServeArgs, config: &Config, db: &Path) -> Result<()> {
         .or_else(|| config.web.bind.clone())
         .unwrap_or_else(|| "127.0.0.1:8080".into());
     serve_store(db, config, &bind)
+}
+
+/// Reads one password from standard input and prints its argon2id hash for `[[web.users]]`.
+fn hash_password() -> Result<()> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Contraseña (se lee hasta el fin de la línea): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("no se pudo leer la contraseña")?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 8 {
+        bail!("la contraseña debe tener al menos 8 caracteres");
+    }
+    let hash = crate::web::auth::hash_password(password).map_err(anyhow::Error::msg)?;
+    println!("{hash}");
+    Ok(())
 }
 
 /// Serves the dashboard on a store until Ctrl-C.

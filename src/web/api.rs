@@ -98,13 +98,7 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
 }
 
 pub async fn entities(state: &Arc<AppState>) -> Result<Vec<String>, ApiError> {
-    state
-        .with_store(|_, store| {
-            let mut stmt = store.conn().prepare(queries::WEB_ENTITIES)?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await
+    state.entities().await
 }
 
 pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<&'static str, ApiError> {

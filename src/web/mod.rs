@@ -3,6 +3,7 @@
 //! DuckDB work runs in `spawn_blocking` on a connection of its own, never across an `.await`.
 
 mod api;
+pub mod auth;
 mod error;
 mod pages;
 mod state;
@@ -28,8 +29,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error(
-        "mesa-sla no se expone en {0} sin autenticación: configure [web] viewer_tokens (o use \
-         127.0.0.1)"
+        "mesa-sla no se expone en {0} sin autenticación: configure [web] viewer_tokens o \
+         [[web.users]] (o use 127.0.0.1)"
     )]
     Unprotected(SocketAddr),
     #[error("no se pudo escuchar en {addr}: {source}")]
@@ -39,6 +40,8 @@ pub enum WebError {
     },
     #[error("error del servidor: {0}")]
     Serve(std::io::Error),
+    #[error(transparent)]
+    Users(#[from] auth::AuthConfigError),
 }
 
 /// The application's routes on a state.
@@ -76,7 +79,8 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// Refuses to listen beyond loopback without viewer authentication.
 pub fn check_bind(addr: SocketAddr, web: &WebConfig) -> Result<(), WebError> {
-    if !addr.ip().is_loopback() && web.viewer_tokens.is_empty() {
+    auth::validate_users(&web.users)?;
+    if !addr.ip().is_loopback() && !web.viewers_authenticated() {
         return Err(WebError::Unprotected(addr));
     }
     Ok(())

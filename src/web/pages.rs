@@ -186,37 +186,20 @@ pub async fn overview(
         .indicator_set(view.entity.clone(), view.quarter, view.filters.clone())
         .await?;
     let entities = api::entities(&state).await?;
-    let (v1, v2) = (view.clone(), view.clone());
-    let at_risk = state
-        .with_store(move |_, s| api::ticket_list(s, queries::WEB_AT_RISK, &v1, 20))
-        .await?;
-    let breaches = state
-        .with_store(move |_, s| api::ticket_list(s, queries::WEB_BREACHES, &v2, 20))
-        .await?;
-    let entity = view.entity.clone();
-    let (quarters, options) = state
-        .with_store(move |_, s| {
-            let conn = s.conn();
-            let mut stmt = conn.prepare(queries::WEB_QUARTERS)?;
-            let quarters: Vec<String> = stmt
-                .query_map([&entity], |r| {
-                    Ok((r.get::<_, i32>(0)?, r.get::<_, i32>(1)?))
-                })?
-                .filter_map(|r| r.ok())
-                .filter_map(|(y, q)| Quarter::new(y, q as u8).ok())
-                .map(|q| q.to_string())
-                .collect();
-            let mut stmt = conn.prepare(queries::WEB_FILTER_VALUES)?;
-            let mut options: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-            for row in stmt.query_map([&entity], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })? {
-                let (dim, value) = row?;
-                options.entry(dim).or_default().push(value);
-            }
-            Ok((quarters, options))
+    // The lists and filter values cost a scan of the store each: cached per view, like the set.
+    let key = serde_json::to_string(&view).map_err(ApiError::internal)?;
+    let page = state
+        .page_data(key, {
+            let view = view.clone();
+            move |s| page_data(s, &view)
         })
         .await?;
+    let PageData {
+        at_risk,
+        breaches,
+        quarters,
+        options,
+    } = (*page).clone();
     let mut quarters = quarters;
     if !quarters.contains(&view.quarter.to_string()) {
         quarters.insert(0, view.quarter.to_string());
@@ -280,6 +263,44 @@ pub async fn overview(
             breaches => Value::from(Serde(rows(breaches))),
         },
     )
+}
+
+/// The store-backed parts of the overview besides the indicator set.
+#[derive(Clone)]
+pub struct PageData {
+    at_risk: Vec<TicketItem>,
+    breaches: Vec<TicketItem>,
+    quarters: Vec<String>,
+    options: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+fn page_data(s: &crate::store::Store, view: &api::View) -> Result<PageData, ApiError> {
+    let at_risk = api::ticket_list(s, queries::WEB_AT_RISK, view, 20)?;
+    let breaches = api::ticket_list(s, queries::WEB_BREACHES, view, 20)?;
+    let conn = s.conn();
+    let mut stmt = conn.prepare(queries::WEB_QUARTERS)?;
+    let quarters: Vec<String> = stmt
+        .query_map([&view.entity], |r| {
+            Ok((r.get::<_, i32>(0)?, r.get::<_, i32>(1)?))
+        })?
+        .filter_map(|r| r.ok())
+        .filter_map(|(y, q)| Quarter::new(y, q as u8).ok())
+        .map(|q| q.to_string())
+        .collect();
+    let mut stmt = conn.prepare(queries::WEB_FILTER_VALUES)?;
+    let mut options: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for row in stmt.query_map([&view.entity], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })? {
+        let (dim, value) = row?;
+        options.entry(dim).or_default().push(value);
+    }
+    Ok(PageData {
+        at_risk,
+        breaches,
+        quarters,
+        options,
+    })
 }
 
 fn hours_text(secs: i64) -> String {

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
+use super::auth::{BasicUsers, WebUser, bearer, token_matches};
 use crate::config::Engine;
 use crate::indicators::{Definitions, IndicatorSet, Quarter};
 use crate::store::Store;
@@ -31,6 +32,16 @@ pub struct WebConfig {
     /// Bearer tokens that may write through `POST /api/v1/tickets…` (none: writing is off).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ingest_tokens: Vec<String>,
+    /// People who may read the dashboard from a browser (HTTP Basic, argon2 hashes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<WebUser>,
+}
+
+impl WebConfig {
+    /// Whether reading requires credentials (tokens or users).
+    pub fn viewers_authenticated(&self) -> bool {
+        !self.viewer_tokens.is_empty() || !self.users.is_empty()
+    }
 }
 
 /// How long an indicator set is served from memory before it is computed again.
@@ -52,10 +63,20 @@ pub struct AppState {
     pub definitions: Arc<Definitions>,
     pub web: WebConfig,
     pub glpi_base_url: Option<String>,
-    cache: Mutex<HashMap<SetKey, (Instant, Arc<CachedSet>)>>,
+    cache: Mutex<HashMap<SetKey, CacheEntry>>,
+    entities: Mutex<Option<(Instant, Vec<String>)>>,
+    pages: Mutex<HashMap<String, (Instant, Arc<super::pages::PageData>)>>,
     pub metrics: Metrics,
+    basic: BasicUsers,
     /// Generated workbooks, served again while the results do not change.
     pub downloads: tempfile::TempDir,
+}
+
+struct CacheEntry {
+    at: Instant,
+    set: Arc<CachedSet>,
+    /// A background task is computing the successor of this stale entry.
+    refreshing: bool,
 }
 
 /// An indicator set with its JSON, ready to serve.
@@ -72,6 +93,7 @@ impl AppState {
         web: WebConfig,
         glpi_base_url: Option<String>,
     ) -> Result<AppState, std::io::Error> {
+        let basic = BasicUsers::new(web.users.clone());
         Ok(AppState {
             store: Mutex::new(store),
             engine: Arc::new(engine),
@@ -79,7 +101,10 @@ impl AppState {
             web,
             glpi_base_url,
             cache: Mutex::new(HashMap::new()),
+            entities: Mutex::new(None),
+            pages: Mutex::new(HashMap::new()),
             metrics: Metrics::default(),
+            basic,
             downloads: tempfile::tempdir()?,
         })
     }
@@ -103,7 +128,9 @@ impl AppState {
         .map_err(ApiError::internal)?
     }
 
-    /// The indicator set of a view, from the cache when fresh.
+    /// The indicator set of a view. A fresh cached set is served as is; a stale one is served
+    /// while one background task computes its successor (a million tickets take seconds, and a
+    /// burst of requests must not each start that work); a missing one is computed now.
     pub async fn indicator_set(
         self: &Arc<Self>,
         entity: String,
@@ -111,11 +138,40 @@ impl AppState {
         filters: Filters,
     ) -> Result<Arc<CachedSet>, ApiError> {
         let key = (entity, quarter, filters);
-        if let Some((at, hit)) = self.cache.lock().map_err(ApiError::internal)?.get(&key)
-            && at.elapsed() < CACHE_TTL
-        {
-            return Ok(hit.clone());
+        let stale = {
+            let mut cache = self.cache.lock().map_err(ApiError::internal)?;
+            match cache.get_mut(&key) {
+                Some(entry) if entry.at.elapsed() < CACHE_TTL => return Ok(entry.set.clone()),
+                Some(entry) => {
+                    let first = !entry.refreshing;
+                    entry.refreshing = true;
+                    Some((entry.set.clone(), first))
+                }
+                None => None,
+            }
+        };
+        match stale {
+            Some((set, start_refresh)) => {
+                if start_refresh {
+                    let state = self.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = state.compute_set(key.clone()).await {
+                            tracing::warn!("no se pudo recalcular los indicadores: {e}");
+                            if let Ok(mut c) = state.cache.lock()
+                                && let Some(entry) = c.get_mut(&key)
+                            {
+                                entry.refreshing = false;
+                            }
+                        }
+                    });
+                }
+                Ok(set)
+            }
+            None => self.compute_set(key).await,
         }
+    }
+
+    async fn compute_set(self: &Arc<Self>, key: SetKey) -> Result<Arc<CachedSet>, ApiError> {
         let k = key.clone();
         let fresh = self
             .with_store(move |s, store| {
@@ -134,11 +190,63 @@ impl AppState {
                 }))
             })
             .await?;
-        self.cache
-            .lock()
-            .map_err(ApiError::internal)?
-            .insert(key, (Instant::now(), fresh.clone()));
+        let mut cache = self.cache.lock().map_err(ApiError::internal)?;
+        // Views are chosen by visitors: keep the cache bounded.
+        if cache.len() > 1000 {
+            cache.clear();
+        }
+        cache.insert(
+            key,
+            CacheEntry {
+                at: Instant::now(),
+                set: fresh.clone(),
+                refreshing: false,
+            },
+        );
         Ok(fresh)
+    }
+
+    /// The overview's lists for a view (key), cached for the same time as the sets.
+    pub async fn page_data<F>(
+        self: &Arc<Self>,
+        key: String,
+        compute: F,
+    ) -> Result<Arc<super::pages::PageData>, ApiError>
+    where
+        F: FnOnce(&Store) -> Result<super::pages::PageData, ApiError> + Send + 'static,
+    {
+        if let Some((at, data)) = self.pages.lock().map_err(ApiError::internal)?.get(&key)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(data.clone());
+        }
+        let data = Arc::new(self.with_store(move |_, store| compute(store)).await?);
+        let mut pages = self.pages.lock().map_err(ApiError::internal)?;
+        // Views are chosen by visitors: keep the cache bounded.
+        if pages.len() > 1000 {
+            pages.clear();
+        }
+        pages.insert(key, (Instant::now(), data.clone()));
+        Ok(data)
+    }
+
+    /// Entities in the store (cached like the sets: the default view needs them on every
+    /// request).
+    pub async fn entities(self: &Arc<Self>) -> Result<Vec<String>, ApiError> {
+        if let Some((at, list)) = self.entities.lock().map_err(ApiError::internal)?.as_ref()
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(list.clone());
+        }
+        let list = self
+            .with_store(|_, store| {
+                let mut stmt = store.conn().prepare(crate::store::queries::WEB_ENTITIES)?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await?;
+        *self.entities.lock().map_err(ApiError::internal)? = Some((Instant::now(), list.clone()));
+        Ok(list)
     }
 
     /// Forgets every cached set (after new data arrives).
@@ -146,28 +254,13 @@ impl AppState {
         if let Ok(mut c) = self.cache.lock() {
             c.clear();
         }
+        if let Ok(mut e) = self.entities.lock() {
+            *e = None;
+        }
+        if let Ok(mut p) = self.pages.lock() {
+            p.clear();
+        }
     }
-}
-
-/// Compares a presented token with the configured ones without an early exit on the first
-/// different byte.
-fn token_matches(presented: &str, allowed: &[String]) -> bool {
-    allowed.iter().fold(false, |ok, t| {
-        let same = t.len() == presented.len()
-            && t.bytes()
-                .zip(presented.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        ok | same
-    })
-}
-
-fn bearer(req: &Request) -> Option<&str> {
-    req.headers()
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
 }
 
 /// Authenticates (viewer tokens for everything but `/healthz`, ingest tokens for writes) and
@@ -176,17 +269,27 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
     let started = Instant::now();
     let path = req.uri().path().to_owned();
     let write = req.method() == axum::http::Method::POST;
+    let headers = req.headers();
     let allowed = if write {
-        bearer(&req).is_some_and(|t| token_matches(t, &state.web.ingest_tokens))
+        bearer(headers).is_some_and(|t| token_matches(t, &state.web.ingest_tokens))
     } else {
         path == "/healthz"
-            || state.web.viewer_tokens.is_empty()
-            || bearer(&req).is_some_and(|t| token_matches(t, &state.web.viewer_tokens))
+            || !state.web.viewers_authenticated()
+            || bearer(headers).is_some_and(|t| token_matches(t, &state.web.viewer_tokens))
+            || state.basic.allows(headers)
     };
     let response = if allowed {
         next.run(req).await
     } else {
-        ApiError::Unauthorized.into_response()
+        let mut response = ApiError::Unauthorized.into_response();
+        // A browser asks its user for a name and password only when offered Basic.
+        if !write && !state.basic.is_empty() {
+            response.headers_mut().append(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Basic realm=\"mesa-sla\", charset=\"UTF-8\""),
+            );
+        }
+        response
     };
     // Group ticket paths so that the metric has a bounded set of labels.
     let route = if path.starts_with("/api/v1/tickets/") {
@@ -210,18 +313,4 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
         .fetch_add(micros, Ordering::Relaxed);
     state.metrics.latency_count.fetch_add(1, Ordering::Relaxed);
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::token_matches;
-
-    #[test]
-    fn tokens_compare_whole() {
-        let allowed = vec!["s3cret-token".to_owned()];
-        assert!(token_matches("s3cret-token", &allowed));
-        assert!(!token_matches("s3cret-tokem", &allowed));
-        assert!(!token_matches("s3cret", &allowed));
-        assert!(!token_matches("", &[]));
-    }
 }

@@ -57,12 +57,24 @@ pub async fn send(
     token: Option<&str>,
     body: Option<&[u8]>,
 ) -> Response {
+    let authorization = token.map(|t| format!("Bearer {t}"));
+    send_authorized(addr, method, target, authorization.as_deref(), body).await
+}
+
+/// Like [`send`], with any `Authorization` header value (e.g. `Basic …`).
+pub async fn send_authorized(
+    addr: &str,
+    method: &str,
+    target: &str,
+    authorization: Option<&str>,
+    body: Option<&[u8]>,
+) -> Response {
     let mut stream = tokio::net::TcpStream::connect(addr)
         .await
         .expect("connects");
     let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(t) = token {
-        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    if let Some(a) = authorization {
+        head.push_str(&format!("Authorization: {a}\r\n"));
     }
     if let Some(b) = body {
         head.push_str(&format!(
@@ -76,9 +88,41 @@ pub async fn send(
     if let Some(b) = body {
         let _ = stream.write_all(b).await;
     }
+    // Read until the response is complete rather than until the peer closes: not every server
+    // (chromedriver) closes the connection after answering, whatever the request asked.
     let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw).await;
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+        if complete(&raw) {
+            break;
+        }
+    }
     parse(&raw)
+}
+
+/// Whether `raw` holds a whole response: its head and, by Content-Length or the last chunk,
+/// its body.
+fn complete(raw: &[u8]) -> bool {
+    let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let body = raw.len() - (split + 4);
+    if let Some(len) = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        return body >= len;
+    }
+    if head.contains("transfer-encoding: chunked") {
+        return raw.ends_with(b"0\r\n\r\n");
+    }
+    false
 }
 
 fn parse(raw: &[u8]) -> Response {

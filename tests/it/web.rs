@@ -9,13 +9,13 @@ use mesa_sla::report;
 use mesa_sla::store::Store;
 use mesa_sla::web::{API_ROUTES, AppState, OPENAPI, WebConfig, check_bind};
 
-use crate::http::{Response, encode, query, send};
+use crate::http::{Response, encode, query, send, send_authorized};
 use crate::report::{hand_engine, hand_store};
 
 const INGEST_TOKEN: &str = "token-de-carga-de-prueba";
 
-struct App {
-    addr: String,
+pub struct App {
+    pub addr: String,
     _dir: tempfile::TempDir,
     db: std::path::PathBuf,
 }
@@ -35,7 +35,7 @@ impl App {
 }
 
 /// Starts the real server on a free port over a store holding the hand-computed quarter.
-async fn spawn_app(web: WebConfig) -> App {
+pub async fn spawn_app(web: WebConfig) -> App {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("web.duckdb");
     let store = tokio::task::spawn_blocking({
@@ -351,6 +351,70 @@ async fn viewer_tokens_protect_reading_but_not_health() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_users_log_in_with_basic_and_argon2() {
+    let hash = mesa_sla::web::auth::hash_password("clave-de-calidad").expect("hash");
+    let app = spawn_app(WebConfig {
+        users: vec![mesa_sla::web::auth::WebUser {
+            name: "calidad".into(),
+            password_hash: hash,
+        }],
+        ..WebConfig::default()
+    })
+    .await;
+    // Without credentials a browser is offered Basic, so it asks its user.
+    let r = app.get("/").await;
+    assert_eq!(r.status, 401);
+    let challenges: Vec<&str> = r
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert!(
+        challenges.iter().any(|c| c.starts_with("Basic ")),
+        "{challenges:?}"
+    );
+    let as_basic = |user_pass: &str| {
+        // base64 of the pair, by the standard alphabet (RFC 4648).
+        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut s = String::new();
+        for c in user_pass.as_bytes().chunks(3) {
+            let n = (c[0] as u32) << 16
+                | (*c.get(1).unwrap_or(&0) as u32) << 8
+                | *c.get(2).unwrap_or(&0) as u32;
+            for i in 0..=c.len() {
+                s.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        while s.len() % 4 != 0 {
+            s.push('=');
+        }
+        format!("Basic {s}")
+    };
+    let target = format!("/?{VIEW}");
+    let wrong = as_basic("calidad:otra-clave");
+    let r = send_authorized(&app.addr, "GET", &target, Some(&wrong), None).await;
+    assert_eq!(r.status, 401);
+    let right = as_basic("calidad:clave-de-calidad");
+    let r = send_authorized(&app.addr, "GET", &target, Some(&right), None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        r.text().contains("data-id=\"registrados\""),
+        "the overview is served"
+    );
+    // A viewer may not write, whatever the credentials.
+    let r = send_authorized(
+        &app.addr,
+        "POST",
+        "/api/v1/tickets",
+        Some(&right),
+        Some(b"{}"),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+}
+
 #[test]
 fn binding_beyond_loopback_requires_viewer_tokens() {
     let open = WebConfig::default();
@@ -363,4 +427,21 @@ fn binding_beyond_loopback_requires_viewer_tokens() {
         ..WebConfig::default()
     };
     assert!(check_bind(any, &protected).is_ok());
+    let people = WebConfig {
+        users: vec![mesa_sla::web::auth::WebUser {
+            name: "calidad".into(),
+            password_hash: mesa_sla::web::auth::hash_password("clave-de-calidad").expect("hash"),
+        }],
+        ..WebConfig::default()
+    };
+    assert!(check_bind(any, &people).is_ok());
+    let typo = WebConfig {
+        users: vec![mesa_sla::web::auth::WebUser {
+            name: "calidad".into(),
+            password_hash: "clave-en-claro".into(),
+        }],
+        ..WebConfig::default()
+    };
+    let err = check_bind("127.0.0.1:8080".parse().expect("addr"), &typo).expect_err("bad hash");
+    assert!(err.to_string().contains("hash-password"), "{err}");
 }

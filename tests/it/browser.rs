@@ -1,0 +1,206 @@
+//! The dashboard in a real headless Chromium, driven over the W3C WebDriver protocol
+//! (chromedriver): load the overview, pick a priority in the filter form (its script reloads
+//! the page with the filter in the URL), assert on the rendered DOM and save a screenshot under
+//! `target/`. Skipped, saying why, where Chromium or chromedriver is not installed.
+
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::http::send;
+use crate::web::spawn_app;
+use mesa_sla::web::WebConfig;
+use mesa_sla::web::auth::base64_decode;
+
+struct Driver {
+    child: Child,
+    addr: String,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let target = format!("/session/{}{path}", self.session);
+        let bytes = body.map(|b| b.to_string().into_bytes());
+        let r = send(&self.addr, method, &target, None, bytes.as_deref()).await;
+        let v = r.json();
+        assert!(
+            r.status == 200,
+            "WebDriver {method} {path}: {} {v}",
+            r.status
+        );
+        v["value"].clone()
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .call(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_owned()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let id = self.find(css).await;
+        self.call("GET", &format!("/element/{id}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    async fn url(&self) -> String {
+        self.call("GET", "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+fn installed(bin: &str) -> bool {
+    Command::new(bin)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overview_filters_in_a_real_browser() {
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| installed(b));
+    let (Some(chromium), true) = (chromium, installed("chromedriver")) else {
+        eprintln!(
+            "Chromium o chromedriver no están instalados (paquetes chromium y chromium-driver): \
+             se omite la prueba en el navegador"
+        );
+        return;
+    };
+    // A browser that hangs must fail the test, not the whole run.
+    tokio::time::timeout(std::time::Duration::from_secs(240), drive(chromium))
+        .await
+        .expect("the browser test finished within 4 minutes");
+}
+
+async fn drive(chromium: &str) {
+    let server = spawn_app(WebConfig::default()).await;
+    let app = &server.addr;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let addr = format!("127.0.0.1:{port}");
+    let mut driver = Driver {
+        child,
+        addr: addr.clone(),
+        session: String::new(),
+    };
+    let mut up = false;
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "chromedriver did not start");
+    let profile = tempfile::tempdir().expect("profile");
+    let caps = json!({"capabilities": {"alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": which(chromium),
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync",
+                     "--window-size=1400,2000",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }
+    }}});
+    let r = send(
+        &addr,
+        "POST",
+        "/session",
+        None,
+        Some(caps.to_string().as_bytes()),
+    )
+    .await;
+    let v = r.json();
+    assert_eq!(r.status, 200, "new session: {v}");
+    driver.session = v["value"]["sessionId"]
+        .as_str()
+        .expect("session id")
+        .to_owned();
+
+    let start = format!("http://{app}/?entity=Prueba&quarter=2025-Q3");
+    driver
+        .call("POST", "/url", Some(json!({ "url": start })))
+        .await;
+    assert_eq!(driver.text(".tile[data-id=registrados] .value").await, "3");
+    // Pick "Alta" in the priority filter: the page reloads with the filter in its URL.
+    let option = driver
+        .find("select[name=priority] option[value=\"4\"]")
+        .await;
+    driver
+        .call("POST", &format!("/element/{option}/click"), Some(json!({})))
+        .await;
+    let mut url = String::new();
+    for _ in 0..50 {
+        url = driver.url().await;
+        if url.contains("priority=4") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(url.contains("priority=4"), "{url}");
+    // Tickets 1 and 3 are Alta; both were attended in time.
+    assert_eq!(driver.text(".tile[data-id=registrados] .value").await, "2");
+    assert_eq!(
+        driver.text(".tile[data-id=atencion_en_meta] .value").await,
+        "100,0 %"
+    );
+    let selected = driver.text("select[name=priority] option[selected]").await;
+    assert_eq!(selected, "Alta");
+
+    let shot = driver.call("GET", "/screenshot", None).await;
+    let png = base64_decode(shot.as_str().expect("base64 screenshot")).expect("valid base64");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    std::fs::create_dir_all(&target).expect("target dir");
+    let path = target.join("tablero-filtro-prioridad.png");
+    std::fs::write(&path, png).expect("screenshot written");
+    eprintln!("captura del tablero: {}", path.display());
+    driver.call("DELETE", "", None).await;
+}
+
+fn which(bin: &str) -> String {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {bin}")])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| bin.to_owned())
+}
