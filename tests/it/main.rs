@@ -2,6 +2,7 @@
 //! ingest of good and bad canonical files.
 
 mod cli;
+mod glpi_api;
 mod golden;
 mod helpers;
 mod http;
