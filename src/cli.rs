@@ -114,6 +114,13 @@ pub enum IngestFormat {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Sincroniza con la API REST de GLPI ([glpi_api] en la configuración): la primera vez todos
+    /// los casos, después solo los modificados desde la última sincronización.
+    GlpiApi {
+        /// Descargar todos los casos aunque ya haya una sincronización previa.
+        #[arg(long)]
+        full: bool,
+    },
     /// Formato canónico de mesa-sla: casos o eventos, CSV o JSONL (ver README).
     Canonical {
         /// Archivos a cargar (cada uno en su propia transacción).

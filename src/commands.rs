@@ -15,7 +15,7 @@ use crate::cli::{
 use crate::config::{Config, EXAMPLE, Engine};
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
 use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_percent};
-use crate::ingest::{self, IngestError, IngestSummary, Record, canonical, dexon, glpi};
+use crate::ingest::{self, IngestError, IngestSummary, Record, canonical, dexon, glpi, glpi_api};
 use crate::store::{Store, queries};
 use crate::{bench, demo};
 
@@ -210,6 +210,7 @@ fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
                 ));
             }
         }
+        IngestFormat::GlpiApi { full } => return ingest_glpi_api(&mut store, config, *full),
         IngestFormat::Dexon {
             file,
             history,
@@ -248,6 +249,30 @@ fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
     }
     if refused > 0 {
         bail!("{refused} de {} archivo(s) rechazado(s)", jobs.len());
+    }
+    Ok(())
+}
+
+/// `ingest glpi-api`: one sync with the configured GLPI, tokens from the environment.
+fn ingest_glpi_api(store: &mut Store, config: &Config, full: bool) -> Result<()> {
+    let summary = glpi_api::sync_with(
+        store,
+        &config.glpi_api,
+        glpi_api::SyncOptions { full },
+        &|name| std::env::var(name).ok(),
+    )
+    .context("sincronización con GLPI fallida; la base de datos no se modificó")?;
+    println!("{summary}");
+    for r in &summary.sample_rejects {
+        println!(
+            "  caso {}{}: {}",
+            r.line,
+            r.raw
+                .as_deref()
+                .map(|v| format!(" («{v}»)"))
+                .unwrap_or_default(),
+            r.reason
+        );
     }
     Ok(())
 }

@@ -62,6 +62,9 @@ pub struct Config {
     /// Dashboard and API: address and tokens.
     #[serde(default)]
     pub web: crate::web::WebConfig,
+    /// GLPI REST API sync: URL, names of the token variables, paging and retries.
+    #[serde(default)]
+    pub glpi_api: crate::ingest::glpi_api::GlpiApiConfig,
 }
 
 /// `[report]`: where the indicator definitions come from and where reports are written.

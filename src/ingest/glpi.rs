@@ -1,5 +1,6 @@
 //! Readers for GLPI exports: the ticket list ("Exportar → CSV", GLPI 10 and 11, any language we
-//! know the labels of) and the history tables `glpi_logs` and `glpi_itilfollowups` as CSV.
+//! know the labels of) and the history tables `glpi_logs` and `glpi_itilfollowups` as CSV. The
+//! history row mappings are shared with the REST API sync (`glpi_api`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -488,7 +489,7 @@ fn open_table(
     Ok((src, cols))
 }
 
-fn history_date(text: &str) -> Option<NaiveDateTime> {
+pub(crate) fn history_date(text: &str) -> Option<NaiveDateTime> {
     super::parse_datetime(text).filter(|d| (1984..=2100).contains(&d.year()))
 }
 
@@ -516,7 +517,10 @@ pub fn read_logs(path: &Path) -> Result<Records, IngestError> {
     Ok(Box::new(iter))
 }
 
-fn log_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, line: u64) -> Record {
+/// One `glpi_logs` row (columns by name, as in the table and in the REST API's `Log` sub-items):
+/// status (option 12, codes 1–6), technician (5) and group (8) changes become events; anything
+/// else is skipped.
+pub(crate) fn log_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, line: u64) -> Record {
     if get("itemtype").is_some_and(|t| !t.eq_ignore_ascii_case("ticket"))
         || get("linked_action").is_some_and(|a| !a.is_empty() && a != "0")
     {
@@ -585,37 +589,38 @@ pub fn read_followups(path: &Path) -> Result<Records, IngestError> {
         let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
         let line = rec.position().map_or(0, |p| p.line());
         let get = |c: &str| cols.get(c).and_then(|&i| rec.get(i)).map(str::trim);
-        if get("itemtype").is_some_and(|t| !t.is_empty() && !t.eq_ignore_ascii_case("ticket")) {
-            return Ok(Record::Skip);
-        }
-        let Some(ticket_id) = get("items_id").filter(|s| !s.is_empty()) else {
-            return Ok(reject(
-                line,
-                "items_id",
-                None,
-                "falta el identificador del caso",
-            ));
-        };
-        let Some(at) = get("date").and_then(history_date) else {
-            return Ok(reject(line, "date", get("date"), "fecha inválida"));
-        };
-        let flag = |c: &str| get(c).filter(|s| !s.is_empty()).map(|s| s == "1");
-        Ok(Record::Event(EventRow {
-            source: SOURCE.to_owned(),
-            ticket_id: ticket_id.to_owned(),
-            seq: get("id")
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(line as i64),
-            at,
-            kind: "followup".to_owned(),
-            old_value: None,
-            new_value: None,
-            actor: get("users_id").filter(|s| !s.is_empty()).map(str::to_owned),
-            is_public: Some(flag("is_private") != Some(true)),
-            by_requester: flag("is_requester"),
-        }))
+        Ok(followup_row(&get, line))
     });
     Ok(Box::new(iter))
+}
+
+/// One `glpi_itilfollowups` row (columns by name, as in the table and in the REST API's
+/// `ITILFollowup` sub-items) as a follow-up event.
+pub(crate) fn followup_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, line: u64) -> Record {
+    if get("itemtype").is_some_and(|t| !t.is_empty() && !t.eq_ignore_ascii_case("ticket")) {
+        return Record::Skip;
+    }
+    let Some(ticket_id) = get("items_id").filter(|s| !s.is_empty()) else {
+        return reject(line, "items_id", None, "falta el identificador del caso");
+    };
+    let Some(at) = get("date").and_then(history_date) else {
+        return reject(line, "date", get("date"), "fecha inválida");
+    };
+    let flag = |c: &str| get(c).filter(|s| !s.is_empty()).map(|s| s == "1");
+    Record::Event(EventRow {
+        source: SOURCE.to_owned(),
+        ticket_id: ticket_id.to_owned(),
+        seq: get("id")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(line as i64),
+        at,
+        kind: "followup".to_owned(),
+        old_value: None,
+        new_value: None,
+        actor: get("users_id").filter(|s| !s.is_empty()).map(str::to_owned),
+        is_public: Some(flag("is_private") != Some(true)),
+        by_requester: flag("is_requester"),
+    })
 }
 
 /// Reads `glpi_ticketsatisfactions` rows (tickets_id, type, date_begin, date_answered,

@@ -1,10 +1,12 @@
 //! Ingest: readers that turn source files into canonical rows, and the transactional load of
-//! one file into the store (staging, upsert, rejects, run record).
+//! one file into the store (staging, upsert, rejects, run record); the GLPI REST API sync
+//! (`glpi_api`) feeds the same load.
 
 pub mod canonical;
 pub mod csvfile;
 pub mod dexon;
 pub mod glpi;
+pub mod glpi_api;
 mod load;
 pub mod table;
 

@@ -46,6 +46,8 @@ queries! {
     WEB_QUARTERS => "web_quarters.sql",
     WEB_FILTER_VALUES => "web_filter_values.sql",
     WEB_LAST_RUNS => "web_last_runs.sql",
+    GLPI_SYNC_STATE_GET => "glpi_sync_state_get.sql",
+    GLPI_SYNC_STATE_UPSERT => "glpi_sync_state_upsert.sql",
 }
 
 /// Statements that create temporary tables other statements read; they run first when every
@@ -81,5 +83,10 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         4,
         "004_after_solution",
         include_str!("../../queries/migrations/004_after_solution.sql"),
+    ),
+    (
+        7,
+        "007_glpi_sync",
+        include_str!("../../queries/migrations/007_glpi_sync.sql"),
     ),
 ];

@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod glpi_api;
 mod golden;
 mod helpers;
 mod http;
