@@ -481,9 +481,9 @@ fn start_scheduler(store: &Store, config: &Config) -> Result<Option<crate::sched
             "{closed} trabajo(s) interrumpido(s) por una parada anterior quedan registrados como error."
         );
     }
-    let (plan, left_out) = Scheduler::plan(&config.schedule, &jobs)?;
+    let plan = Scheduler::plan(&config.schedule, &jobs)?;
     let scheduler = Scheduler::new(
-        plan,
+        plan.jobs,
         calendar.clone(),
         std::sync::Arc::new(jobs),
         store.try_clone()?,
@@ -497,7 +497,7 @@ fn start_scheduler(store: &Store, config: &Config) -> Result<Option<crate::sched
         let next = next.map_or("nunca".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
         println!("  {job:<17} {expr:<26} próxima: {next}");
     }
-    for (job, why) in left_out {
+    for (job, why) in plan.left_out {
         println!("  {job:<17} no se ejecuta: {why}");
     }
     Ok(Some(scheduler))

@@ -134,6 +134,32 @@ mod tests {
     }
 
     #[test]
+    fn the_commented_example_sections_are_valid_when_uncommented() {
+        // The `# [schedule]` and `# [ingest_folder]` blocks of `mesa-sla init`, uncommented.
+        let mut text = String::new();
+        let mut inside = false;
+        for line in crate::config::EXAMPLE.lines() {
+            if line == "# [schedule]" || line == "# [ingest_folder]" {
+                inside = true;
+            } else if !line.starts_with("# ") {
+                inside = false;
+            }
+            if inside {
+                text.push_str(&line[2..]);
+                text.push('\n');
+            }
+        }
+        assert!(text.contains("quarterly_report"), "{text}");
+        let cfg = Config::parse(&text, "ejemplo").expect("example sections parse");
+        assert_eq!(cfg.schedule.glpi_sync.as_deref(), Some("*/30 * * * *"));
+        assert_eq!(
+            cfg.ingest_folder.path.as_deref(),
+            Some(std::path::Path::new("entrada"))
+        );
+        assert_eq!(cfg.schedule.triggers().expect("valid").len(), 5);
+    }
+
+    #[test]
     fn bad_expressions_are_refused_at_load_naming_the_job() {
         let err = Config::parse("[schedule]\nevaluate = \"*/15 * * *\"\n", "conf.toml")
             .expect_err("four fields");

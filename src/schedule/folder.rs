@@ -310,6 +310,15 @@ fn move_to(file: &Path, dir: &Path, now: SystemTime) -> Result<PathBuf, JobError
     Ok(dest)
 }
 
+/// A file about to be loaded (or refused, with the reason), in load order: rank, then oldest.
+struct Pending {
+    rank: u8,
+    modified: SystemTime,
+    name: String,
+    path: PathBuf,
+    kind: Result<Kind, String>,
+}
+
 /// One pass over the folder of `cfg` at `now` (used for the settling delay and the names of
 /// moved files). Each file is its own transaction: a refused file leaves the store as it was.
 pub fn ingest_folder(
@@ -345,8 +354,7 @@ pub fn ingest_folder(
         dexon,
     };
     let mut summary = FolderSummary::default();
-    // (rank, modified, name, path, kind or reason)
-    let mut queue: Vec<(u8, SystemTime, String, PathBuf, Result<Kind, String>)> = Vec::new();
+    let mut queue: Vec<Pending> = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(io_error("leer la carpeta", dir))?;
     for entry in entries {
         let entry = entry.map_err(io_error("leer la carpeta", dir))?;
@@ -372,11 +380,19 @@ pub fn ingest_folder(
             continue;
         }
         let kind = readers.classify(&path);
-        let rank = kind.as_ref().map_or(0, |k| k.rank());
-        queue.push((rank, modified, name, path, kind));
+        queue.push(Pending {
+            rank: kind.as_ref().map_or(0, |k| k.rank()),
+            modified,
+            name,
+            path,
+            kind,
+        });
     }
-    queue.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
-    for (_, _, name, path, kind) in queue {
+    queue.sort_by(|a, b| (a.rank, a.modified, &a.name).cmp(&(b.rank, b.modified, &b.name)));
+    for Pending {
+        name, path, kind, ..
+    } in queue
+    {
         let loaded = kind.and_then(|kind| {
             readers
                 .open(kind, &path)

@@ -30,7 +30,7 @@ pub use clock::{BoxFuture, Clock, ManualClock, Sleeper, SystemClock, TokioSleepe
 pub use config::{ScheduleConfig, ScheduleError};
 pub use folder::{FolderDateFormat, FolderSummary, IngestFolderConfig, ingest_folder};
 pub use jobs::StoreJobs;
-pub use scheduler::{InFlight, Planned, Scheduler};
+pub use scheduler::{InFlight, Plan, Planned, Scheduler};
 pub use trigger::{Period, Trigger};
 
 /// The jobs the scheduler knows.
@@ -82,7 +82,8 @@ impl JobName {
 
 impl fmt::Display for JobName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // `pad` honours width and alignment (`{job:<17}` in tables).
+        f.pad(self.as_str())
     }
 }
 

@@ -35,6 +35,14 @@ pub struct Planned {
     pub trigger: Trigger,
 }
 
+/// What the configuration schedules.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub jobs: Vec<Planned>,
+    /// Jobs with an expression that cannot run with this configuration, and why.
+    pub left_out: Vec<(JobName, String)>,
+}
+
 struct Entry {
     job: JobName,
     trigger: Trigger,
@@ -90,19 +98,15 @@ pub struct Scheduler {
 impl Scheduler {
     /// The jobs of the configuration that have an expression and that the runner can run, and
     /// the ones left out with the reason.
-    pub fn plan(
-        config: &ScheduleConfig,
-        runner: &dyn JobRunner,
-    ) -> Result<(Vec<Planned>, Vec<(JobName, String)>), ScheduleError> {
-        let mut planned = Vec::new();
-        let mut left_out = Vec::new();
+    pub fn plan(config: &ScheduleConfig, runner: &dyn JobRunner) -> Result<Plan, ScheduleError> {
+        let mut plan = Plan::default();
         for (job, trigger) in config.triggers()? {
             match runner.unavailable(job) {
-                Some(why) => left_out.push((job, why)),
-                None => planned.push(Planned { job, trigger }),
+                Some(why) => plan.left_out.push((job, why)),
+                None => plan.jobs.push(Planned { job, trigger }),
             }
         }
-        Ok((planned, left_out))
+        Ok(plan)
     }
 
     /// A scheduler whose first firings are the first instants after the clock's now, in the

@@ -728,3 +728,152 @@ fn run_job_runs_one_job_by_hand_and_records_it() {
     assert_eq!(rows[1].3, local("2025-12-31 23:59:59"));
     assert_eq!(rows[2].3, local("2026-01-02 07:00:00"));
 }
+
+#[tokio::test]
+async fn metrics_show_the_last_run_of_each_job() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("m.duckdb");
+    let store = tokio::task::spawn_blocking({
+        let db = db.clone();
+        move || {
+            let store = Store::open(&db).expect("store");
+            let fake = Fake {
+                fail: vec![JobName::Alerts],
+                ..Fake::default()
+            };
+            let now = || local("2026-03-02 08:15:07");
+            for job in [JobName::Evaluate, JobName::Evaluate, JobName::Alerts] {
+                mesa_sla::schedule::run_recorded(
+                    &store,
+                    &fake,
+                    job,
+                    local("2026-03-02 08:15:00"),
+                    mesa_sla::schedule::RunTrigger::Schedule,
+                    &now,
+                );
+            }
+            store
+        }
+    })
+    .await
+    .expect("store task");
+    let config = Config::default();
+    let state = mesa_sla::web::AppState::new(
+        store,
+        config.engine().expect("engine"),
+        mesa_sla::indicators::Definitions::builtin(),
+        config.web.clone(),
+        None,
+    )
+    .expect("state");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let addr = "127.0.0.1:0".parse().expect("addr");
+        let _ = mesa_sla::web::serve(Arc::new(state), addr, move |local| {
+            let _ = tx.send(local);
+        })
+        .await;
+    });
+    let addr = rx.await.expect("server started").to_string();
+    let metrics = crate::http::send(&addr, "GET", "/metrics", None, None)
+        .await
+        .text();
+    // 2026-03-02 08:15:07 as seconds since the epoch (local time, like the other gauges).
+    let at = local("2026-03-02 08:15:07").and_utc().timestamp();
+    for line in [
+        "mesa_sla_job_runs_total{job=\"evaluate\",outcome=\"ok\"} 2".to_owned(),
+        "mesa_sla_job_runs_total{job=\"alerts\",outcome=\"error\"} 1".to_owned(),
+        format!("mesa_sla_job_last_run_timestamp_seconds{{job=\"evaluate\",outcome=\"ok\"}} {at}"),
+    ] {
+        assert!(metrics.contains(&line), "{line}\n{metrics}");
+    }
+}
+
+/// Starts `serve` on a free port, reads what it prints up to the dashboard's address, stops it.
+fn serve_banner(dir: &Path, config: &str) -> String {
+    use std::io::BufRead;
+    std::fs::write(dir.join("mesa-sla.toml"), config).expect("config");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mesa-sla"))
+        .args([
+            "--config",
+            "mesa-sla.toml",
+            "--db",
+            "s.duckdb",
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .current_dir(dir)
+        .env_remove("MESA_SLA_DB")
+        .env_remove("MESA_SLA_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let out = child.stdout.take().expect("stdout");
+    let mut banner = String::new();
+    for line in std::io::BufReader::new(out).lines() {
+        let line = line.expect("line");
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.starts_with("Tablero en http://") {
+            break;
+        }
+    }
+    child.kill().expect("stops");
+    child.wait().expect("waits");
+    banner
+}
+
+#[test]
+fn serve_starts_the_scheduler_and_says_what_will_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A run left unfinished by a previous process.
+    {
+        let store = Store::open(&dir.path().join("s.duckdb")).expect("store");
+        store
+            .conn()
+            .execute(
+                "INSERT INTO job_runs (job, \"trigger\", as_of, started_at) \
+                 VALUES ('evaluate', 'schedule', TIMESTAMP '2026-01-01 10:00:00', \
+                 TIMESTAMP '2026-01-01 10:00:00')",
+                [],
+            )
+            .expect("insert");
+    }
+    let banner = serve_banner(
+        dir.path(),
+        "[schedule]\nevaluate = \"*/15 * * * *\"\nalerts = \"off\"\n",
+    );
+    assert!(banner.contains("Tablero en http://127.0.0.1:"), "{banner}");
+    assert!(
+        banner.contains("1 trabajo(s) interrumpido(s) por una parada anterior"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("Trabajos programados (zona America/Bogota):"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("evaluate          */15 * * * *               próxima: "),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("quarterly-report  first-business-day 07:00"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("ingest-folder     no se ejecuta: no hay carpeta de entrada"),
+        "{banner}"
+    );
+    assert!(!banner.contains("alerts"), "{banner}");
+    let store = Store::open(&dir.path().join("s.duckdb")).expect("store");
+    assert_eq!(runs(&store)[0].outcome, Some(Outcome::Error));
+
+    let off = tempfile::tempdir().expect("tempdir");
+    let banner = serve_banner(off.path(), "[schedule]\nenabled = false\n");
+    assert!(
+        banner.contains("Trabajos programados desactivados ([schedule] enabled = false)."),
+        "{banner}"
+    );
+}
