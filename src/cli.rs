@@ -37,11 +37,13 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Genera el libro de Excel de indicadores trimestrales y los gráficos de cada entidad.
     Report(ReportArgs),
-    /// Sirve el tablero web y la API JSON.
+    /// Sirve el tablero web y la API JSON, y ejecuta los trabajos programados ([schedule]).
     Serve(ServeArgs),
     /// Calcula el hash argon2 de una contraseña (leída de la entrada estándar) para
     /// `[[web.users]]`.
     HashPassword,
+    /// Ejecuta a mano un trabajo programado y lo registra en job_runs.
+    RunJob(RunJobArgs),
     /// Genera datos de demostración (dos entidades, varios trimestres) y muestra el cumplimiento.
     Demo(DemoArgs),
     /// Mide el rendimiento del calendario y de la evaluación.
@@ -177,6 +179,15 @@ pub struct ServeArgs {
     /// Otra dirección que no sea local exige `[web] viewer_tokens`.
     #[arg(long)]
     pub bind: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunJobArgs {
+    /// Trabajo: ingest-folder, glpi-sync, evaluate, alerts o quarterly-report.
+    pub name: String,
+    /// Instante de corte, hora local "AAAA-MM-DD HH:MM:SS" (por defecto, ahora).
+    #[arg(long)]
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Args)]

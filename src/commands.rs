@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDateTime, Utc};
 use crate::calendar::holidays::weekday_es;
 use crate::cli::{
     BenchArgs, BenchTarget, CalendarArgs, Cli, Command, DateOrder, DemoArgs, EvaluateArgs,
-    IngestArgs, IngestFormat, InitArgs, ReportArgs, ServeArgs,
+    IngestArgs, IngestFormat, InitArgs, ReportArgs, RunJobArgs, ServeArgs,
 };
 use crate::config::{Config, EXAMPLE, Engine};
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
@@ -36,6 +36,7 @@ pub fn run(cli: Cli, config: Config) -> Result<()> {
         Command::Report(args) => report(&args, &config, &store_path()),
         Command::Serve(args) => serve(&args, &config, &store_path()),
         Command::HashPassword => hash_password(),
+        Command::RunJob(args) => run_job(&args, &config, &store_path()),
         Command::Demo(args) => demo(&args, &config, db.as_deref()),
         Command::Bench(args) => bench_cmd(&args, &config),
     }
@@ -483,6 +484,7 @@ fn serve_store(db: &Path, config: &Config, bind: &str) -> Result<()> {
     })?;
     crate::web::check_bind(addr, &config.web)?;
     let store = Store::open(db)?;
+    let scheduler = start_scheduler(&store, config)?;
     let state = crate::web::AppState::new(
         store,
         config.engine()?,
@@ -494,15 +496,79 @@ fn serve_store(db: &Path, config: &Config, bind: &str) -> Result<()> {
         .enable_all()
         .build()
         .context("no se pudo iniciar el servidor")?;
-    runtime.block_on(crate::web::serve(
-        std::sync::Arc::new(state),
-        addr,
-        |local| {
+    let served = runtime.block_on(async move {
+        if let Some(scheduler) = scheduler {
+            let sleeper = std::sync::Arc::new(crate::schedule::TokioSleeper);
+            tokio::spawn(scheduler.run(sleeper, std::future::pending()));
+        }
+        crate::web::serve(std::sync::Arc::new(state), addr, |local| {
             println!("Tablero en http://{local}/ (Ctrl-C para terminar)");
             let _ = std::io::stdout().flush();
-        },
-    ))?;
+        })
+        .await
+    });
+    // A job still running gets a moment to finish; one cut short is closed as interrupted at
+    // the next start.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(10));
+    served?;
     Ok(())
+}
+
+/// The scheduler of `serve` on the real jobs, when `[schedule] enabled`; prints what will run.
+fn start_scheduler(store: &Store, config: &Config) -> Result<Option<crate::schedule::Scheduler>> {
+    use crate::schedule::{Scheduler, StoreJobs, SystemClock, close_interrupted};
+    if !config.schedule.enabled {
+        println!("Trabajos programados desactivados ([schedule] enabled = false).");
+        return Ok(None);
+    }
+    let jobs = StoreJobs::new(store.try_clone()?, config.clone())?;
+    let calendar = jobs.calendar();
+    let closed = close_interrupted(store, now_local(jobs.engine()))?;
+    if closed > 0 {
+        println!(
+            "{closed} trabajo(s) interrumpido(s) por una parada anterior quedan registrados como error."
+        );
+    }
+    let plan = Scheduler::plan(&config.schedule, &jobs)?;
+    let scheduler = Scheduler::new(
+        plan.jobs,
+        calendar.clone(),
+        std::sync::Arc::new(jobs),
+        store.try_clone()?,
+        std::sync::Arc::new(SystemClock),
+    );
+    println!(
+        "Trabajos programados (zona {}):",
+        calendar.spec().timezone()
+    );
+    for (job, expr, next) in scheduler.upcoming() {
+        let next = next.map_or("nunca".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+        println!("  {job:<17} {expr:<26} próxima: {next}");
+    }
+    for (job, why) in plan.left_out {
+        println!("  {job:<17} no se ejecuta: {why}");
+    }
+    Ok(Some(scheduler))
+}
+
+/// Runs one job by hand, recorded in job_runs as `manual`.
+fn run_job(args: &RunJobArgs, config: &Config, db: &Path) -> Result<()> {
+    use crate::schedule::{JobName, Outcome, RunTrigger, StoreJobs, run_recorded};
+    let job: JobName = args.name.parse()?;
+    let engine = config.engine()?;
+    let cut = as_of(args.as_of.as_deref(), &engine)?;
+    let store = Store::open(db)?;
+    let jobs = StoreJobs::new(store.try_clone()?, config.clone())?;
+    let now = || now_local(&engine);
+    let report = run_recorded(&store, &jobs, job, cut, RunTrigger::Manual, &now);
+    match report.outcome {
+        Outcome::Ok => {
+            println!("{}", report.message);
+            Ok(())
+        }
+        Outcome::Skipped => bail!("{job} no se ejecutó: {}", report.message),
+        Outcome::Error => bail!("{job} falló: {}", report.message),
+    }
 }
 
 fn report(args: &ReportArgs, config: &Config, db: &Path) -> Result<()> {
@@ -567,34 +633,38 @@ fn write_reports(
     entities: &[String],
     out: &Path,
 ) -> Result<()> {
-    for entity in entities {
-        let files = crate::report::write_entity_report(
-            store,
-            engine,
-            definitions,
-            entity,
-            quarter,
-            config.glpi_base_url.as_deref(),
-            out,
-        )?;
-        println!(
-            "  {entity}: {} ({} casos, {} incumplimientos) en {:.1} s",
-            files.workbook.display(),
-            fmt_count(files.cases as u64),
-            fmt_count(files.breaches as u64),
-            files.elapsed.as_secs_f64()
-        );
-        for q in [Quantity::AttentionOnTime, Quantity::SolutionOnTime] {
-            if let Some(i) = files.set.indicator(q) {
-                let value = i.current.value.map_or("sin datos".into(), fmt_percent);
-                println!(
-                    "    {}: {value} ({})",
-                    i.definition.name,
-                    i.light.label_es().to_lowercase()
-                );
+    let target = crate::report::ReportTarget {
+        dir: out,
+        glpi_base_url: config.glpi_base_url.as_deref(),
+    };
+    crate::report::write_reports(
+        store,
+        engine,
+        definitions,
+        quarter,
+        entities,
+        &target,
+        |files| {
+            println!(
+                "  {}: {} ({} casos, {} incumplimientos) en {:.1} s",
+                files.entity,
+                files.workbook.display(),
+                fmt_count(files.cases as u64),
+                fmt_count(files.breaches as u64),
+                files.elapsed.as_secs_f64()
+            );
+            for q in [Quantity::AttentionOnTime, Quantity::SolutionOnTime] {
+                if let Some(i) = files.set.indicator(q) {
+                    let value = i.current.value.map_or("sin datos".into(), fmt_percent);
+                    println!(
+                        "    {}: {value} ({})",
+                        i.definition.name,
+                        i.light.label_es().to_lowercase()
+                    );
+                }
             }
-        }
-    }
+        },
+    )?;
     println!(
         "  Gráficos (SVG y PNG) en {}.",
         out.join("graficos").display()

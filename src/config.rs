@@ -37,6 +37,11 @@ pub enum ConfigError {
     Policy(#[from] PolicyError),
     #[error("calendario: {0}")]
     Invalid(String),
+    #[error("{path}: {source}")]
+    Schedule {
+        path: String,
+        source: crate::schedule::ScheduleError,
+    },
 }
 
 /// The whole configuration file. Every section is optional.
@@ -65,6 +70,12 @@ pub struct Config {
     /// GLPI REST API sync: URL, names of the token variables, paging and retries.
     #[serde(default)]
     pub glpi_api: crate::ingest::glpi_api::GlpiApiConfig,
+    /// Scheduled jobs of `serve`: one cron expression per job.
+    #[serde(default)]
+    pub schedule: crate::schedule::ScheduleConfig,
+    /// Folder watched by the `ingest-folder` job.
+    #[serde(default)]
+    pub ingest_folder: crate::schedule::IngestFolderConfig,
 }
 
 /// `[report]`: where the indicator definitions come from and where reports are written.
@@ -165,10 +176,18 @@ impl Config {
 
     /// Parses configuration text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: origin.to_owned(),
             message: e.to_string(),
-        })
+        })?;
+        config
+            .schedule
+            .validate()
+            .map_err(|source| ConfigError::Schedule {
+                path: origin.to_owned(),
+                source,
+            })?;
+        Ok(config)
     }
 
     /// The validated policy.

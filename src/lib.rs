@@ -2,6 +2,7 @@
 //!
 //! Domain core without I/O: [`calendar`], [`sla`], [`model`]. Adapters: [`store`] (DuckDB),
 //! [`ingest`] (source files), [`evaluation`] (store ↔ engine), [`demo`] (synthetic data).
+//! [`schedule`] runs jobs (ingest, evaluation, report…) on cron expressions inside `serve`.
 //! [`commands`] wires them for the CLI defined in [`cli`].
 
 pub mod bench;
@@ -15,6 +16,7 @@ pub mod indicators;
 pub mod ingest;
 pub mod model;
 pub mod report;
+pub mod schedule;
 pub mod sla;
 pub mod store;
 pub mod web;

@@ -200,6 +200,41 @@ pub fn write_entity_report(
     })
 }
 
+/// Where the reports of a quarter go, and the GLPI base URL for links to tickets.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportTarget<'a> {
+    pub dir: &'a Path,
+    pub glpi_base_url: Option<&'a str>,
+}
+
+/// Writes the workbook and charts of each entity for one quarter (the `report` command and the
+/// `quarterly-report` job), calling `each` as every entity is done.
+pub fn write_reports(
+    store: &Store,
+    engine: &Engine,
+    definitions: &Definitions,
+    quarter: Quarter,
+    entities: &[String],
+    target: &ReportTarget<'_>,
+    mut each: impl FnMut(&ReportFiles),
+) -> Result<Vec<ReportFiles>, ReportError> {
+    let mut out = Vec::with_capacity(entities.len());
+    for entity in entities {
+        let files = write_entity_report(
+            store,
+            engine,
+            definitions,
+            entity,
+            quarter,
+            target.glpi_base_url,
+            target.dir,
+        )?;
+        each(&files);
+        out.push(files);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::slug;

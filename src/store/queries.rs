@@ -48,6 +48,12 @@ queries! {
     WEB_LAST_RUNS => "web_last_runs.sql",
     GLPI_SYNC_STATE_GET => "glpi_sync_state_get.sql",
     GLPI_SYNC_STATE_UPSERT => "glpi_sync_state_upsert.sql",
+    JOB_RUN_INSERT => "job_run_insert.sql",
+    JOB_RUN_FINISH => "job_run_finish.sql",
+    JOB_RUN_SKIPPED => "job_run_skipped.sql",
+    JOB_RUNS_INTERRUPTED => "job_runs_interrupted.sql",
+    JOB_RUNS_LIST => "job_runs_list.sql",
+    WEB_JOB_RUNS => "web_job_runs.sql",
 }
 
 /// Statements that create temporary tables other statements read; they run first when every
@@ -83,6 +89,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         4,
         "004_after_solution",
         include_str!("../../queries/migrations/004_after_solution.sql"),
+    ),
+    (
+        5,
+        "005_job_runs",
+        include_str!("../../queries/migrations/005_job_runs.sql"),
     ),
     (
         7,

@@ -119,6 +119,14 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, Api
             })?)
         })
         .await?;
+    // Scheduled and manual job runs: (job, outcome, runs, last finished).
+    let job_runs: Vec<(String, String, i64, Option<f64>)> = state
+        .with_store(|_, store| {
+            let mut stmt = store.conn().prepare(queries::WEB_JOB_RUNS)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await?;
     let mut out = String::new();
     out.push_str("# HELP mesa_sla_http_requests_total Solicitudes HTTP atendidas.\n");
     out.push_str("# TYPE mesa_sla_http_requests_total counter\n");
@@ -146,6 +154,24 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, Api
         if let Some(at) = at {
             out.push_str(&format!(
                 "mesa_sla_last_run_timestamp_seconds{{job=\"{job}\"}} {at}\n"
+            ));
+        }
+    }
+    out.push_str(
+        "# HELP mesa_sla_job_runs_total Ejecuciones terminadas de cada trabajo, por resultado.\n",
+    );
+    out.push_str("# TYPE mesa_sla_job_runs_total counter\n");
+    for (job, outcome, runs, _) in &job_runs {
+        out.push_str(&format!(
+            "mesa_sla_job_runs_total{{job=\"{job}\",outcome=\"{outcome}\"}} {runs}\n"
+        ));
+    }
+    out.push_str("# HELP mesa_sla_job_last_run_timestamp_seconds Fin de la última ejecución de cada trabajo con cada resultado (hora local).\n");
+    out.push_str("# TYPE mesa_sla_job_last_run_timestamp_seconds gauge\n");
+    for (job, outcome, _, last) in &job_runs {
+        if let Some(at) = last {
+            out.push_str(&format!(
+                "mesa_sla_job_last_run_timestamp_seconds{{job=\"{job}\",outcome=\"{outcome}\"}} {at}\n"
             ));
         }
     }

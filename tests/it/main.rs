@@ -11,5 +11,6 @@ mod ingest_canonical;
 mod ingest_dexon;
 mod ingest_glpi;
 mod report;
+mod schedule;
 mod volume;
 mod web;

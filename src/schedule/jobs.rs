@@ -1,0 +1,191 @@
+//! The real job runner: each job on a connection of its own to the store of `serve` or
+//! `run-job`, with the configuration it was started with.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use chrono::NaiveDateTime;
+
+use super::folder::ingest_folder;
+use super::{JobError, JobName, JobRunner};
+use crate::calendar::Calendar;
+use crate::config::{Config, Engine};
+use crate::evaluation::{EvaluationSummary, evaluate_store};
+use crate::indicators::{Definitions, Quarter, fmt_count};
+use crate::report::{ReportTarget, write_reports};
+use crate::store::Store;
+use crate::store::indicators::entities_in;
+
+/// Why the alerts job cannot run in this build (replaced when `crate::alerts` is wired in).
+const ALERTS_MISSING: &str = "las alertas por correo no están disponibles en esta versión";
+
+/// Runs the jobs against a store with a configuration.
+pub struct StoreJobs {
+    /// The base connection; every run works on a clone of it (DuckDB connections are not
+    /// shared between threads).
+    store: Mutex<Store>,
+    config: Config,
+    engine: Engine,
+    definitions: Definitions,
+}
+
+/// The machine's wall clock, for the `computed_at` bookkeeping of results (as the commands do).
+fn wall_clock() -> NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
+impl StoreJobs {
+    /// Builds the calendars, the policy and the indicator definitions once; a broken
+    /// configuration fails here rather than at the first run.
+    pub fn new(store: Store, config: Config) -> Result<StoreJobs, JobError> {
+        let engine = config.engine()?;
+        let definitions = config.definitions()?;
+        Ok(StoreJobs {
+            store: Mutex::new(store),
+            config,
+            engine,
+            definitions,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The default calendar: the schedule's time zone and business days.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.engine.default.clone()
+    }
+
+    fn connection(&self) -> Result<Store, JobError> {
+        let base = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(base.try_clone()?)
+    }
+
+    fn evaluate(&self, as_of: NaiveDateTime) -> Result<String, JobError> {
+        let mut store = self.connection()?;
+        let s = evaluate_store(&mut store, &self.engine, as_of, wall_clock())?;
+        Ok(evaluation_line(&s, as_of))
+    }
+
+    /// The report of the last quarter complete at `as_of`, for every entity with cases in it,
+    /// after evaluating at `as_of` (so that a run by hand with `--as-of` is reproducible).
+    fn quarterly_report(&self, as_of: NaiveDateTime) -> Result<String, JobError> {
+        let mut store = self.connection()?;
+        let quarter = Quarter::last_complete(as_of);
+        if store.counts()?.tickets == 0 {
+            return Ok(format!(
+                "la base no tiene casos: no se escribió el informe del {quarter}"
+            ));
+        }
+        evaluate_store(&mut store, &self.engine, as_of, wall_clock())?;
+        let entities = entities_in(&store, quarter)?;
+        if entities.is_empty() {
+            return Ok(format!(
+                "no hay casos creados ni solucionados en el {quarter}: no se escribió ningún informe"
+            ));
+        }
+        let dir = self
+            .config
+            .report
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("informes"));
+        let target = ReportTarget {
+            dir: &dir,
+            glpi_base_url: self.config.glpi_base_url.as_deref(),
+        };
+        let files = write_reports(
+            &store,
+            &self.engine,
+            &self.definitions,
+            quarter,
+            &entities,
+            &target,
+            |_| {},
+        )?;
+        let cases: usize = files.iter().map(|f| f.cases).sum();
+        let breaches: usize = files.iter().map(|f| f.breaches).sum();
+        Ok(format!(
+            "Informe del {quarter} ({}) escrito en {} para {} entidad(es): {} casos, {} \
+             incumplimientos.",
+            quarter.name_es(),
+            dir.display(),
+            files.len(),
+            fmt_count(cases as u64),
+            fmt_count(breaches as u64)
+        ))
+    }
+
+    fn ingest_folder(&self) -> Result<String, JobError> {
+        let mut store = self.connection()?;
+        let summary = ingest_folder(
+            &mut store,
+            &self.config.ingest_folder,
+            &self.config.dexon,
+            SystemTime::now(),
+        )?;
+        Ok(summary.to_string())
+    }
+}
+
+/// One line of an evaluation's figures.
+fn evaluation_line(s: &EvaluationSummary, as_of: NaiveDateTime) -> String {
+    // states[metric] = [met, breached, running, at_risk, no_target]
+    let [a, r] = s.states;
+    format!(
+        "Evaluados {} casos al {}: atención {} cumplidos, {} incumplidos, {} en riesgo; solución \
+         {} cumplidos, {} incumplidos, {} en riesgo ({:.1} s).",
+        fmt_count(s.tickets as u64),
+        as_of.format("%Y-%m-%d %H:%M:%S"),
+        fmt_count(a[0] as u64),
+        fmt_count(a[1] as u64),
+        fmt_count(a[3] as u64),
+        fmt_count(r[0] as u64),
+        fmt_count(r[1] as u64),
+        fmt_count(r[3] as u64),
+        s.elapsed.as_secs_f64()
+    )
+}
+
+impl JobRunner for StoreJobs {
+    fn run(&self, job: JobName, as_of: NaiveDateTime) -> Result<String, JobError> {
+        match job {
+            JobName::Evaluate => self.evaluate(as_of),
+            JobName::QuarterlyReport => self.quarterly_report(as_of),
+            JobName::IngestFolder => self.ingest_folder(),
+            JobName::Alerts => {
+                // wired to crate::alerts::run at merge:
+                // crate::alerts::run(&mut self.connection()?, &self.config, as_of)
+                //     .map(|s| s.to_string())
+                //     .map_err(|e| JobError::Failed(e.to_string()))
+                Err(JobError::NotConfigured(ALERTS_MISSING.into()))
+            }
+            JobName::GlpiSync => {
+                crate::ingest::glpi_api::sync(&mut self.connection()?, &self.config)
+                    .map(|s| s.to_string())
+                    .map_err(|e| match e {
+                        crate::ingest::glpi_api::GlpiApiError::NotConfigured(_) => {
+                            JobError::NotConfigured(e.to_string())
+                        }
+                        other => JobError::Failed(other.to_string()),
+                    })
+            }
+        }
+    }
+
+    fn unavailable(&self, job: JobName) -> Option<String> {
+        match job {
+            JobName::IngestFolder if self.config.ingest_folder.path.is_none() => {
+                Some("no hay carpeta de entrada ([ingest_folder] path)".into())
+            }
+            // wired at merge: available when [smtp] is configured.
+            JobName::Alerts => Some(ALERTS_MISSING.into()),
+            JobName::GlpiSync if self.config.glpi_api.url.is_none() => {
+                Some("la API de GLPI no está configurada ([glpi_api] url)".into())
+            }
+            _ => None,
+        }
+    }
+}
