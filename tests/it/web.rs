@@ -387,7 +387,7 @@ async fn browser_users_log_in_with_basic_and_argon2() {
                 s.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
             }
         }
-        while s.len() % 4 != 0 {
+        while !s.len().is_multiple_of(4) {
             s.push('=');
         }
         format!("Basic {s}")
