@@ -1364,7 +1364,9 @@ mod tests {
         let start = example
             .find("# [glpi_api]")
             .expect("section in the example");
-        let section: Vec<&str> = example[start..]
+        // The section ends at the first blank line; other sections follow it.
+        let block = example[start..].split("\n\n").next().unwrap_or_default();
+        let section: Vec<&str> = block
             .lines()
             .filter_map(|l| l.strip_prefix("# "))
             .filter(|l| l.starts_with('[') || l.contains(" = "))
