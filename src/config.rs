@@ -37,6 +37,8 @@ pub enum ConfigError {
     Policy(#[from] PolicyError),
     #[error("calendario: {0}")]
     Invalid(String),
+    #[error(transparent)]
+    Alerts(#[from] crate::alerts::AlertsConfigError),
 }
 
 /// The whole configuration file. Every section is optional.
@@ -62,6 +64,12 @@ pub struct Config {
     /// Dashboard and API: address and tokens.
     #[serde(default)]
     pub web: crate::web::WebConfig,
+    /// SMTP server for e-mail alerts.
+    #[serde(default)]
+    pub smtp: crate::alerts::SmtpConfig,
+    /// E-mail alerts: threshold, recipient routes, quiet hours, digest, retries.
+    #[serde(default)]
+    pub alerts: crate::alerts::AlertsConfig,
 }
 
 /// `[report]`: where the indicator definitions come from and where reports are written.
@@ -162,10 +170,14 @@ impl Config {
 
     /// Parses configuration text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: origin.to_owned(),
             message: e.to_string(),
-        })
+        })?;
+        // Addresses and alert settings are checked at load, not when the first alert is due.
+        config.smtp.compile()?;
+        config.alerts.compile()?;
+        Ok(config)
     }
 
     /// The validated policy.

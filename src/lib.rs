@@ -4,6 +4,7 @@
 //! [`ingest`] (source files), [`evaluation`] (store ↔ engine), [`demo`] (synthetic data).
 //! [`commands`] wires them for the CLI defined in [`cli`].
 
+pub mod alerts;
 pub mod bench;
 pub mod calendar;
 pub mod cli;

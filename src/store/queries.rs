@@ -46,6 +46,18 @@ queries! {
     WEB_QUARTERS => "web_quarters.sql",
     WEB_FILTER_VALUES => "web_filter_values.sql",
     WEB_LAST_RUNS => "web_last_runs.sql",
+    EVAL_KEYS_OPEN_CREATE => "eval_keys_open_create.sql",
+    EVAL_KEYS_LIST => "eval_keys_list.sql",
+    ALERTS_CURRENT_CREATE => "alerts_current_create.sql",
+    ALERTS_CANDIDATES => "alerts_candidates.sql",
+    ALERTS_OUTBOX_INSERT => "alerts_outbox_insert.sql",
+    ALERTS_DECIDED_INSERT => "alerts_decided_insert.sql",
+    ALERTS_DIGESTS_OF_DAY => "alerts_digests_of_day.sql",
+    ALERTS_DUE => "alerts_due.sql",
+    ALERTS_MARK_SENT => "alerts_mark_sent.sql",
+    ALERTS_MARK_FAILED => "alerts_mark_failed.sql",
+    ALERTS_ATTEMPT_INSERT => "alerts_attempt_insert.sql",
+    ALERTS_PENDING_COUNT => "alerts_pending_count.sql",
 }
 
 /// Statements that create temporary tables other statements read; they run first when every
@@ -55,6 +67,7 @@ pub const SETUP: &[&str] = &[
     STAGING_EVENTS_CREATE,
     STAGING_SURVEYS_CREATE,
     EVAL_RESULTS_CREATE,
+    ALERTS_CURRENT_CREATE,
 ];
 
 /// Schema bookkeeping, run before migrations.
@@ -81,5 +94,10 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         4,
         "004_after_solution",
         include_str!("../../queries/migrations/004_after_solution.sql"),
+    ),
+    (
+        6,
+        "006_alerts",
+        include_str!("../../queries/migrations/006_alerts.sql"),
     ),
 ];

@@ -1,6 +1,7 @@
 //! Integration tests, one binary: golden results from the samples, the CLI end to end, and
 //! ingest of good and bad canonical files.
 
+mod alerts;
 mod cli;
 mod golden;
 mod helpers;
