@@ -227,51 +227,52 @@ pub(crate) fn decide_with(
     let mut summary = DecideSummary::default();
     let decided_at = ts_param(as_of.and_utc().timestamp());
     let tx = store.conn_mut().transaction()?;
-    for row in new_rows.iter().chain(&digests) {
-        let status = if row.recipients.is_empty() {
-            "no_recipient"
-        } else {
-            "pending"
-        };
-        let recipients: Vec<String> = row.recipients.iter().map(ToString::to_string).collect();
-        let id: i64 = tx.query_row(
-            queries::ALERTS_OUTBOX_INSERT,
-            params![
-                row.kind,
-                row.dedupe_key,
-                row.source,
-                row.ticket_id,
-                row.metric,
-                row.level.map(AlertLevel::code),
-                row.entity,
-                row.digest_day.map(|d| d.to_string()),
-                decided_at,
-                recipients.join("\n"),
-                row.rendered.subject,
-                row.rendered.text,
-                row.rendered.html,
-                message_id(&row.dedupe_key, &domain),
-                status,
-            ],
-            |r| r.get(0),
-        )?;
-        for level in &row.mark {
-            tx.execute(
-                queries::ALERTS_DECIDED_INSERT,
+    {
+        // Prepared once: planning dominates a one-row insert in DuckDB.
+        let mut insert_outbox = tx.prepare(queries::ALERTS_OUTBOX_INSERT)?;
+        let mut insert_decided = tx.prepare(queries::ALERTS_DECIDED_INSERT)?;
+        for row in new_rows.iter().chain(&digests) {
+            let status = if row.recipients.is_empty() {
+                "no_recipient"
+            } else {
+                "pending"
+            };
+            let recipients: Vec<String> = row.recipients.iter().map(ToString::to_string).collect();
+            let id: i64 = insert_outbox.query_row(
                 params![
+                    row.kind,
+                    row.dedupe_key,
+                    row.source,
+                    row.ticket_id,
+                    row.metric,
+                    row.level.map(AlertLevel::code),
+                    row.entity,
+                    row.digest_day.map(|d| d.to_string()),
+                    decided_at,
+                    recipients.join("\n"),
+                    row.rendered.subject,
+                    row.rendered.text,
+                    row.rendered.html,
+                    message_id(&row.dedupe_key, &domain),
+                    status,
+                ],
+                |r| r.get(0),
+            )?;
+            for level in &row.mark {
+                insert_decided.execute(params![
                     row.source,
                     row.ticket_id,
                     row.metric,
                     *level as i8,
                     decided_at,
                     id
-                ],
-            )?;
-        }
-        match (row.kind, status) {
-            ("digest", _) => summary.digests += 1,
-            (_, "no_recipient") => summary.no_recipient += 1,
-            _ => summary.new_alerts += 1,
+                ])?;
+            }
+            match (row.kind, status) {
+                ("digest", _) => summary.digests += 1,
+                (_, "no_recipient") => summary.no_recipient += 1,
+                _ => summary.new_alerts += 1,
+            }
         }
     }
     tx.commit()?;

@@ -159,6 +159,12 @@ fn transport(smtp: &Smtp) -> Result<SmtpTransport, AlertsError> {
     };
     let mut builder = builder.port(smtp.port).timeout(Some(smtp.timeout));
     if let Some(user) = &smtp.username {
+        if smtp.security == Security::None && !is_loopback(&smtp.host) {
+            tracing::warn!(
+                servidor = %smtp.host,
+                "[smtp] security = \"none\" con usuario: la contraseña viaja sin cifrar; use starttls o tls"
+            );
+        }
         let password = std::env::var(&smtp.password_env)
             .ok()
             .filter(|p| !p.is_empty())
@@ -168,6 +174,13 @@ fn transport(smtp: &Smtp) -> Result<SmtpTransport, AlertsError> {
         builder = builder.credentials(Credentials::new(user.clone(), password));
     }
     Ok(builder.build())
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn send_one(transport: &SmtpTransport, smtp: &Smtp, d: &Due) -> Result<(), Failure> {

@@ -29,7 +29,7 @@ pub enum AlertsError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(
-        "hay {pending} alertas por enviar pero no hay servidor SMTP configurado (indique [smtp] host y from); quedan pendientes"
+        "no hay servidor SMTP configurado (indique [smtp] host y from): las alertas por enviar ({pending}) quedan pendientes"
     )]
     NoSmtp { pending: usize },
     #[error(
