@@ -42,6 +42,8 @@ pub enum ConfigError {
         path: String,
         source: crate::schedule::ScheduleError,
     },
+    #[error(transparent)]
+    Alerts(#[from] crate::alerts::AlertsConfigError),
 }
 
 /// The whole configuration file. Every section is optional.
@@ -76,6 +78,12 @@ pub struct Config {
     /// Folder watched by the `ingest-folder` job.
     #[serde(default)]
     pub ingest_folder: crate::schedule::IngestFolderConfig,
+    /// SMTP server for e-mail alerts.
+    #[serde(default)]
+    pub smtp: crate::alerts::SmtpConfig,
+    /// E-mail alerts: threshold, recipient routes, quiet hours, digest, retries.
+    #[serde(default)]
+    pub alerts: crate::alerts::AlertsConfig,
 }
 
 /// `[report]`: where the indicator definitions come from and where reports are written.
@@ -187,6 +195,9 @@ impl Config {
                 path: origin.to_owned(),
                 source,
             })?;
+        // Addresses and alert settings are checked at load, not when the first alert is due.
+        config.smtp.compile()?;
+        config.alerts.compile()?;
         Ok(config)
     }
 

@@ -5,6 +5,7 @@
 //! [`schedule`] runs jobs (ingest, evaluation, report…) on cron expressions inside `serve`.
 //! [`commands`] wires them for the CLI defined in [`cli`].
 
+pub mod alerts;
 pub mod bench;
 pub mod calendar;
 pub mod cli;

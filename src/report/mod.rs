@@ -34,6 +34,15 @@ pub enum ReportError {
     NoData { entity: String, quarter: Quarter },
 }
 
+/// The link to a ticket in GLPI (`{base}/front/ticket.form.php?id={id}`), when a base URL is
+/// configured and the ticket comes from GLPI (other sources have no such page).
+pub fn glpi_ticket_url(base: Option<&str>, source: &str, ticket_id: &str) -> Option<String> {
+    let base = base
+        .map(|b| b.trim().trim_end_matches('/'))
+        .filter(|b| !b.is_empty())?;
+    (source == "glpi").then(|| format!("{base}/front/ticket.form.php?id={ticket_id}"))
+}
+
 /// The indicator set of one entity and quarter (with the previous quarter side by side), from
 /// the SLA results currently in the store.
 pub fn indicator_set(

@@ -17,9 +17,6 @@ use crate::report::{ReportTarget, write_reports};
 use crate::store::Store;
 use crate::store::indicators::entities_in;
 
-/// Why the alerts job cannot run in this build (replaced when `crate::alerts` is wired in).
-const ALERTS_MISSING: &str = "las alertas por correo no están disponibles en esta versión";
-
 /// Runs the jobs against a store with a configuration.
 pub struct StoreJobs {
     /// The base connection; every run works on a clone of it (DuckDB connections are not
@@ -155,13 +152,9 @@ impl JobRunner for StoreJobs {
             JobName::Evaluate => self.evaluate(as_of),
             JobName::QuarterlyReport => self.quarterly_report(as_of),
             JobName::IngestFolder => self.ingest_folder(),
-            JobName::Alerts => {
-                // wired to crate::alerts::run at merge:
-                // crate::alerts::run(&mut self.connection()?, &self.config, as_of)
-                //     .map(|s| s.to_string())
-                //     .map_err(|e| JobError::Failed(e.to_string()))
-                Err(JobError::NotConfigured(ALERTS_MISSING.into()))
-            }
+            JobName::Alerts => crate::alerts::run(&mut self.connection()?, &self.config, as_of)
+                .map(|s| s.to_string())
+                .map_err(|e| JobError::Failed(e.to_string())),
             JobName::GlpiSync => {
                 crate::ingest::glpi_api::sync(&mut self.connection()?, &self.config)
                     .map(|s| s.to_string())
@@ -180,8 +173,9 @@ impl JobRunner for StoreJobs {
             JobName::IngestFolder if self.config.ingest_folder.path.is_none() => {
                 Some("no hay carpeta de entrada ([ingest_folder] path)".into())
             }
-            // wired at merge: available when [smtp] is configured.
-            JobName::Alerts => Some(ALERTS_MISSING.into()),
+            JobName::Alerts if self.config.smtp.host.is_none() => {
+                Some("el servidor de correo no está configurado ([smtp] host)".into())
+            }
             JobName::GlpiSync if self.config.glpi_api.url.is_none() => {
                 Some("la API de GLPI no está configurada ([glpi_api] url)".into())
             }

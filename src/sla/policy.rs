@@ -166,16 +166,16 @@ pub const PRESETS: &[(&str, &str)] = &[
 /// solution per service category (2.5 h / 8 h / 3 days), the two procedures combined.
 pub const DEFAULT_PRESETS: &[&str] = &["por-prioridad", "por-servicio"];
 
-/// A category, entity or service pattern.
+/// A category, entity or service pattern (also used by the alert routes).
 #[derive(Debug, Clone)]
-enum PathPattern {
+pub(crate) enum PathPattern {
     /// Folded path components: matches the path itself and everything below it.
     Prefix(Vec<String>),
     Glob(glob::Pattern),
 }
 
 impl PathPattern {
-    fn new(text: &str) -> Result<PathPattern, String> {
+    pub(crate) fn new(text: &str) -> Result<PathPattern, String> {
         let folded = fold(text);
         if folded.contains(['*', '?', '[']) {
             glob::Pattern::new(&folded)
@@ -187,7 +187,7 @@ impl PathPattern {
     }
 
     /// `value` must already be folded.
-    fn matches(&self, value: &str) -> bool {
+    pub(crate) fn matches(&self, value: &str) -> bool {
         match self {
             PathPattern::Glob(g) => g.matches(value),
             PathPattern::Prefix(parts) => {

@@ -54,6 +54,18 @@ queries! {
     JOB_RUNS_INTERRUPTED => "job_runs_interrupted.sql",
     JOB_RUNS_LIST => "job_runs_list.sql",
     WEB_JOB_RUNS => "web_job_runs.sql",
+    EVAL_KEYS_OPEN_CREATE => "eval_keys_open_create.sql",
+    EVAL_KEYS_LIST => "eval_keys_list.sql",
+    ALERTS_CURRENT_CREATE => "alerts_current_create.sql",
+    ALERTS_CANDIDATES => "alerts_candidates.sql",
+    ALERTS_OUTBOX_INSERT => "alerts_outbox_insert.sql",
+    ALERTS_DECIDED_INSERT => "alerts_decided_insert.sql",
+    ALERTS_DIGESTS_OF_DAY => "alerts_digests_of_day.sql",
+    ALERTS_DUE => "alerts_due.sql",
+    ALERTS_MARK_SENT => "alerts_mark_sent.sql",
+    ALERTS_MARK_FAILED => "alerts_mark_failed.sql",
+    ALERTS_ATTEMPT_INSERT => "alerts_attempt_insert.sql",
+    ALERTS_PENDING_COUNT => "alerts_pending_count.sql",
 }
 
 /// Statements that create temporary tables other statements read; they run first when every
@@ -63,6 +75,7 @@ pub const SETUP: &[&str] = &[
     STAGING_EVENTS_CREATE,
     STAGING_SURVEYS_CREATE,
     EVAL_RESULTS_CREATE,
+    ALERTS_CURRENT_CREATE,
 ];
 
 /// Schema bookkeeping, run before migrations.
@@ -94,6 +107,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         5,
         "005_job_runs",
         include_str!("../../queries/migrations/005_job_runs.sql"),
+    ),
+    (
+        6,
+        "006_alerts",
+        include_str!("../../queries/migrations/006_alerts.sql"),
     ),
     (
         7,

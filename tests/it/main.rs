@@ -1,6 +1,8 @@
-//! Integration tests, one binary: golden results from the samples, the CLI end to end, and
-//! ingest of good and bad canonical files.
+//! Integration tests, one binary: golden results from the samples, every reader, the CLI end to
+//! end, the report, the server (and a real browser), the scheduler, alerts through a real SMTP
+//! server and the GLPI API sync against a fake GLPI.
 
+mod alerts;
 mod browser;
 mod cli;
 mod glpi_api;

@@ -1,0 +1,2 @@
+-- Alerts and digests still waiting to be delivered.
+SELECT count(*) FROM alerts_outbox WHERE status = 'pending';
