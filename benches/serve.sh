@@ -10,15 +10,19 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mesa-sla/target}"
 N="${N:-1000000}"
 PORT="${PORT:-18181}"
 command -v wrk >/dev/null || { echo "wrk no está instalado (apt-get install wrk)"; exit 1; }
-cargo build --locked --quiet
-BIN="$CARGO_TARGET_DIR/debug/mesa-sla"
+# BIN=/path/to/mesa-sla measures that binary (e.g. a copy, while other checkouts share the
+# target directory and overwrite debug/mesa-sla).
+if [ -z "${BIN:-}" ]; then
+  cargo build --locked --quiet
+  BIN="$CARGO_TARGET_DIR/debug/mesa-sla"
+fi
 WORK="$(mktemp -d)"
 STORE="${STORE:-$WORK/serve.duckdb}"
 trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 if [ ! -s "$STORE" ]; then
   echo "== base de $N casos (un trimestre)"
-  "$BIN" bench report --n "$N" --store "$STORE" | head -1
+  "$BIN" bench report --n "$N" --store "$STORE"
 fi
 "$BIN" --db "$STORE" serve --bind "127.0.0.1:$PORT" > "$WORK/serve.log" 2>&1 &
 SERVER=$!
