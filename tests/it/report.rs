@@ -12,7 +12,7 @@ use mesa_sla::indicators::{Definitions, Dimension, IndicatorSet, Light, Quantity
 use mesa_sla::ingest::{self, canonical, glpi};
 use mesa_sla::report::{self, ReportError};
 use mesa_sla::store::Store;
-use mesa_sla::store::indicators::entities_in;
+use mesa_sla::store::indicators::{Filters, entities_in};
 
 use crate::helpers::{cut, fixtures, run, sample_config, sample_store, stderr, stdout};
 
@@ -600,4 +600,323 @@ fn no_data_is_an_error_not_an_empty_workbook() {
     .expect_err("no data");
     assert!(matches!(err, ReportError::NoData { .. }), "{err}");
     assert!(std::fs::read_dir(dir.path()).expect("dir").next().is_none());
+}
+
+/// The parts of a chart SVG the tests look at. Plotters writes one element per tag with quoted
+/// attributes, so a scan over `<` is enough.
+#[derive(Default)]
+struct Svg {
+    rects: Vec<Shape>,
+    circles: Vec<Shape>,
+    lines: Vec<Shape>,
+    texts: Vec<Label>,
+}
+
+/// A rectangle (`x`, `y`, `w`, `h`), circle (centre) or polyline (first point, point count).
+#[derive(Debug)]
+struct Shape {
+    colour: String,
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    points: Vec<(f64, f64)>,
+}
+
+#[derive(Debug)]
+struct Label {
+    text: String,
+    y: f64,
+    anchor: String,
+    dy: String,
+    rotated: bool,
+}
+
+/// Title, subtitle and the legend row end above this; the plot lies below.
+const LEGEND_BOTTOM: f64 = 120.0;
+const BLUE: &str = "#2F5597";
+const ORANGE: &str = "#C55A11";
+const GREEN: &str = "#008A3E";
+
+fn attr<'a>(tag: &'a str, name: &str) -> &'a str {
+    let key = format!(" {name}=\"");
+    tag.find(&key)
+        .map(|i| &tag[i + key.len()..])
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+}
+
+fn num(tag: &str, name: &str) -> f64 {
+    attr(tag, name).parse().unwrap_or(f64::NAN)
+}
+
+impl Svg {
+    fn parse(text: &str) -> Svg {
+        let mut svg = Svg::default();
+        for piece in text.split('<').skip(1) {
+            let (tag, content) = piece.split_once('>').unwrap_or((piece, ""));
+            let shape = |colour: &str, x, y, w, h, points| Shape {
+                colour: colour.to_owned(),
+                x,
+                y,
+                w,
+                h,
+                points,
+            };
+            match tag.split_whitespace().next() {
+                Some("rect") => svg.rects.push(shape(
+                    attr(tag, "fill"),
+                    num(tag, "x"),
+                    num(tag, "y"),
+                    num(tag, "width"),
+                    num(tag, "height"),
+                    vec![],
+                )),
+                Some("circle") => svg.circles.push(shape(
+                    attr(tag, "fill"),
+                    num(tag, "cx"),
+                    num(tag, "cy"),
+                    0.0,
+                    0.0,
+                    vec![],
+                )),
+                Some("polyline") => {
+                    let points: Vec<(f64, f64)> = attr(tag, "points")
+                        .split_whitespace()
+                        .filter_map(|p| p.split_once(','))
+                        .map(|(x, y)| {
+                            (x.parse().unwrap_or(f64::NAN), y.parse().unwrap_or(f64::NAN))
+                        })
+                        .collect();
+                    let (x, y) = points.first().copied().unwrap_or((f64::NAN, f64::NAN));
+                    svg.lines
+                        .push(shape(attr(tag, "stroke"), x, y, 0.0, 0.0, points));
+                }
+                Some("text") => svg.texts.push(Label {
+                    text: content
+                        .trim()
+                        .replace("&gt;", ">")
+                        .replace("&lt;", "<")
+                        .replace("&amp;", "&"),
+                    y: num(tag, "y"),
+                    anchor: attr(tag, "text-anchor").to_owned(),
+                    dy: attr(tag, "dy").to_owned(),
+                    rotated: tag.contains("rotate("),
+                }),
+                _ => {}
+            }
+        }
+        svg
+    }
+
+    fn of(set: &IndicatorSet, name: &str) -> Svg {
+        Svg::parse(&report::charts::svg(name, set).expect("chart renders"))
+    }
+
+    /// Bars of a series: its rectangles below the legend row.
+    fn bars(&self, colour: &str) -> Vec<&Shape> {
+        self.rects
+            .iter()
+            .filter(|r| r.colour == colour && r.y > LEGEND_BOTTOM)
+            .collect()
+    }
+
+    fn dots(&self, colour: &str) -> Vec<&Shape> {
+        self.circles
+            .iter()
+            .filter(|c| c.colour == colour && c.y > LEGEND_BOTTOM)
+            .collect()
+    }
+
+    fn lines(&self, colour: &str) -> Vec<&Shape> {
+        self.lines
+            .iter()
+            .filter(|l| l.colour == colour && l.y > LEGEND_BOTTOM)
+            .collect()
+    }
+
+    /// Tick labels of the vertical axis (right-aligned against it).
+    fn y_labels(&self) -> Vec<&str> {
+        self.texts
+            .iter()
+            .filter(|t| t.anchor == "end" && !t.rotated)
+            .map(|t| t.text.as_str())
+            .collect()
+    }
+
+    /// Tick labels of the horizontal axis (hanging below it, in the lower half).
+    fn x_labels(&self) -> Vec<&str> {
+        self.texts
+            .iter()
+            .filter(|t| t.dy == "0.76em" && t.y > 360.0 && !t.rotated)
+            .map(|t| t.text.as_str())
+            .collect()
+    }
+
+    fn has_text(&self, text: &str) -> bool {
+        self.texts.iter().any(|t| t.text == text)
+    }
+}
+
+fn distinct(labels: &[&str]) -> bool {
+    labels.iter().collect::<HashSet<_>>().len() == labels.len()
+}
+
+fn hand_set_filtered(quarter: &str, filters: &Filters) -> IndicatorSet {
+    let mut store = Store::open_in_memory().expect("store");
+    hand_store(&mut store);
+    report::filtered_indicator_set(
+        &store,
+        &hand_engine(),
+        &Definitions::builtin(),
+        "Prueba",
+        q(quarter),
+        filters,
+    )
+    .expect("indicators")
+}
+
+/// The dashboard filtered to priority 4 ("Alta"): two tickets, one category, one priority.
+#[test]
+fn charts_of_a_small_filtered_quarter_show_every_bar_and_label() {
+    let set = hand_set_filtered(
+        "2025-Q3",
+        &Filters {
+            priority: Some(4),
+            ..Filters::default()
+        },
+    );
+    let registered: u64 = set
+        .current
+        .rows(Dimension::Category)
+        .map(|r| r.figures.registered)
+        .sum();
+    assert_eq!(registered, 2, "the fixture changed");
+
+    let category = Svg::of(&set, "volumen_por_categoria");
+    let bars = category.bars(BLUE);
+    assert_eq!(bars.len(), 1, "{bars:?}");
+    // A visible bar, but not one filling the whole plot.
+    assert!(
+        bars[0].w > 300.0 && (20.0..=120.0).contains(&bars[0].h),
+        "{bars:?}"
+    );
+    assert_eq!(category.y_labels(), ["Hardware"]);
+    assert_eq!(category.x_labels(), ["0", "1", "2", "3"]);
+    assert!(category.has_text("2"));
+
+    let distribution = Svg::of(&set, "distribucion_solucion");
+    let bars = distribution.bars(BLUE);
+    assert_eq!(bars.len(), 1, "{bars:?}");
+    assert!(bars[0].h > 100.0 && bars[0].w > 40.0, "{bars:?}");
+    assert_eq!(distribution.y_labels(), ["0", "1", "2"]);
+    let bins = distribution.x_labels();
+    assert_eq!(bins.len(), 8);
+    assert!(distinct(&bins), "{bins:?}");
+
+    let priority = Svg::of(&set, "cumplimiento_por_prioridad");
+    let (attention, solution) = (priority.bars(BLUE), priority.bars(ORANGE));
+    assert_eq!(
+        (attention.len(), solution.len()),
+        (1, 1),
+        "{:?}",
+        priority.rects
+    );
+    let (a, s) = (attention[0], solution[0]);
+    for bar in [a, s] {
+        assert!((20.0..=120.0).contains(&bar.w) && bar.h > 300.0, "{bar:?}");
+    }
+    // Side by side at the same height (both 100 %), next to each other.
+    assert!(a.y == s.y && a.h == s.h && a.x + a.w <= s.x && s.x - (a.x + a.w) < 20.0);
+    assert_eq!(priority.x_labels(), ["Alta"]);
+    let percents: Vec<String> = (0..=10).map(|k| format!("{} %", k * 10)).collect();
+    assert_eq!(priority.y_labels(), percents);
+    assert_eq!(
+        priority
+            .texts
+            .iter()
+            .filter(|t| t.text == "100,0 %")
+            .count(),
+        2
+    );
+    // The goal: dashes across the plot at 90 %, through both bars.
+    let goal = priority.lines(GREEN);
+    assert!(goal.len() > 10, "{goal:?}");
+    assert!(goal.iter().all(|d| d.y == goal[0].y));
+    assert!(
+        goal[0].y > a.y && goal[0].y < a.y + a.h / 5.0,
+        "{goal:?} {a:?}"
+    );
+    assert!(priority.has_text("Meta (90 %)"));
+    // Nothing drawn above the top of the image.
+    assert!(priority.texts.iter().all(|t| t.y >= 0.0));
+
+    let monthly = Svg::of(&set, "cumplimiento_mensual");
+    let months = monthly.x_labels();
+    assert_eq!(months.len(), 6);
+    assert!(distinct(&months), "{months:?}");
+    assert_eq!(monthly.y_labels(), percents);
+}
+
+#[test]
+fn monthly_chart_breaks_the_line_at_a_month_without_data() {
+    let set = hand_set_filtered("2025-Q3", &Filters::default());
+    let attention: Vec<Option<f64>> = set
+        .previous
+        .rows(Dimension::Month)
+        .chain(set.current.rows(Dimension::Month))
+        .map(|m| m.figures.value(Quantity::AttentionOnTime).value)
+        .collect();
+    // April and May empty, June, July, August empty, September.
+    assert_eq!(
+        attention.iter().map(Option::is_some).collect::<Vec<_>>(),
+        [false, false, true, true, false, true],
+        "the fixture changed: {attention:?}"
+    );
+    let monthly = Svg::of(&set, "cumplimiento_mensual");
+    assert_eq!(monthly.dots(BLUE).len(), 3);
+    // Only June–July are joined; September stands alone instead of being joined to July.
+    let lines = monthly.lines(BLUE);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0].points.len(), 2, "{lines:?}");
+    // The solution series has a single month (July): a dot, no line.
+    assert_eq!(monthly.dots(ORANGE).len(), 1);
+    assert!(monthly.lines(ORANGE).is_empty());
+    assert!(!monthly.has_text("Sin datos"));
+}
+
+/// An empty quarter and a filter matching nothing draw clean charts saying "Sin datos".
+#[test]
+fn charts_without_data_say_sin_datos() {
+    let nothing = Filters {
+        priority: Some(1),
+        ..Filters::default()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (quarter, filters) in [("2024-Q1", Filters::default()), ("2025-Q3", nothing)] {
+        let set = hand_set_filtered(quarter, &filters);
+        for (name, _) in report::charts::CHARTS {
+            let svg = Svg::of(&set, name);
+            assert!(svg.has_text("Sin datos"), "{quarter} {name}");
+            assert!(
+                svg.bars(BLUE).is_empty() && svg.bars(ORANGE).is_empty(),
+                "{name}"
+            );
+            assert!(
+                svg.dots(BLUE).is_empty() && svg.lines(BLUE).is_empty(),
+                "{name}"
+            );
+            let (x, y) = (svg.x_labels(), svg.y_labels());
+            assert!(distinct(&x) && distinct(&y), "{name}: {x:?} {y:?}");
+            assert!(!svg.texts.iter().any(|t| t.text.contains("NaN")), "{name}");
+        }
+        let stem = quarter.to_lowercase();
+        let files = report::charts::write_all(&set, dir.path(), &stem).expect("charts");
+        assert_eq!(files.len(), 8);
+        for f in files {
+            let bytes = std::fs::read(&f).expect("chart file");
+            let png = f.extension().is_some_and(|e| e == "png");
+            assert!(!png || bytes.starts_with(b"\x89PNG"), "{}", f.display());
+        }
+    }
 }
