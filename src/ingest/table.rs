@@ -65,7 +65,7 @@ fn cell(d: &Data) -> Cell {
 }
 
 /// Whether a path names a spreadsheet (by its first bytes: XLSX/XLS/ODS are zip or OLE files).
-fn is_spreadsheet(path: &Path) -> bool {
+pub(crate) fn is_spreadsheet(path: &Path) -> bool {
     use std::io::Read;
     let mut magic = [0u8; 4];
     std::fs::File::open(path)

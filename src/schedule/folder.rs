@@ -143,15 +143,6 @@ fn ignored(name: &str) -> bool {
         .any(|ext| lower.ends_with(ext))
 }
 
-/// Spreadsheets (XLSX/ODS are zip files, XLS an OLE file) go to the Dexon readers.
-fn is_spreadsheet(path: &Path) -> bool {
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && (magic == *b"PK\x03\x04" || magic == [0xD0, 0xCF, 0x11, 0xE0])
-}
-
 /// The column names of a delimited file's first line (or the keys of the first JSON line),
 /// lower-cased: enough to tell the table exports apart; the reader then checks the file properly.
 fn header_names(path: &Path) -> Result<Vec<String>, IngestError> {
@@ -220,7 +211,8 @@ impl Readers {
             }
             e => e.to_string(),
         };
-        let candidates: &[Kind] = if is_spreadsheet(path) {
+        // Spreadsheets (XLSX/ODS are zip files, XLS an OLE file) go to the Dexon readers.
+        let candidates: &[Kind] = if ingest::table::is_spreadsheet(path) {
             &[Kind::DexonCases, Kind::DexonHistory]
         } else {
             ingest::sniff(path).map_err(reason)?;
