@@ -4,7 +4,9 @@
 pub mod canonical;
 pub mod csvfile;
 pub mod dexon;
+pub mod fast;
 pub mod glpi;
+pub mod inspect;
 mod load;
 pub mod table;
 

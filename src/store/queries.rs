@@ -46,6 +46,29 @@ queries! {
     WEB_QUARTERS => "web_quarters.sql",
     WEB_FILTER_VALUES => "web_filter_values.sql",
     WEB_LAST_RUNS => "web_last_runs.sql",
+    TICKETS_STAGED_CHECK => "tickets_staged_check.sql",
+    TICKETS_INSERT_STAGED => "tickets_insert_staged.sql",
+    FAST_LOGS_STAGE_CREATE => "fast_logs_stage_create.sql",
+    FAST_LOGS_STAGE_LOAD => "fast_logs_stage_load.sql",
+    FAST_LOGS_SUMMARY => "fast_logs_summary.sql",
+    FAST_LOGS_REJECTS => "fast_logs_rejects.sql",
+    FAST_LOGS_EVENTS_INSERT => "fast_logs_events_insert.sql",
+    FAST_LIST_STAGE_CREATE => "fast_list_stage_create.sql",
+    FAST_LIST_STAGE_LOAD => "fast_list_stage_load.sql",
+    FAST_LIST_COUNT => "fast_list_count.sql",
+    FAST_LIST_VALUES_PLAIN => "fast_list_values_plain.sql",
+    FAST_LIST_VALUES_TRIMMED => "fast_list_values_trimmed.sql",
+    FAST_LIST_VALUES_VIEW => "fast_list_values_view.sql",
+    FAST_LIST_DATES => "fast_list_dates.sql",
+    FAST_LIST_DATE_HITS => "fast_list_date_hits.sql",
+    FAST_LIST_LABELS => "fast_list_labels.sql",
+    FAST_LABELS_CREATE => "fast_labels_create.sql",
+    FAST_LIST_CHECKED_CREATE => "fast_list_checked_create.sql",
+    FAST_LIST_CHECK => "fast_list_check.sql",
+    FAST_LIST_STAGED_VIEW => "fast_list_staged_view.sql",
+    FAST_LIST_STAGED_VIEW_DROP => "fast_list_staged_view_drop.sql",
+    FAST_LIST_SUMMARY => "fast_list_summary.sql",
+    FAST_LIST_REJECTS => "fast_list_rejects.sql",
 }
 
 /// Statements that create temporary tables other statements read; they run first when every
@@ -55,7 +78,20 @@ pub const SETUP: &[&str] = &[
     STAGING_EVENTS_CREATE,
     STAGING_SURVEYS_CREATE,
     EVAL_RESULTS_CREATE,
+    FAST_MACROS,
+    FAST_LOGS_STAGE_CREATE,
+    FAST_LIST_STAGE_CREATE,
+    FAST_LIST_VALUES_TRIMMED,
+    FAST_LIST_VALUES_PLAIN,
+    FAST_LABELS_CREATE,
+    FAST_LIST_CHECKED_CREATE,
 ];
+
+/// The temporary macros of the DuckDB-native ingest path (several statements).
+pub const FAST_MACROS: &str = include_str!("../../queries/fast_macros.sql");
+
+/// Drops what the DuckDB-native ingest path leaves on a connection (several statements).
+pub const FAST_DROP: &str = include_str!("../../queries/fast_drop.sql");
 
 /// Schema bookkeeping, run before migrations.
 pub const SCHEMA_MIGRATIONS: &str = include_str!("../../queries/schema_migrations.sql");
