@@ -38,11 +38,21 @@ FROM (
                     WHEN id_search_option = '5' THEN 'assign_tech'
                     WHEN id_search_option = '8' THEN 'assign_group'
                 END AS kind,
-                fast_date_decided(coalesce(date_mod, '')) AS decided,
-                fast_date(date_mod, 'ymd') AS occurred,
-                fast_glpi_status(old_value, $4) AS old_code,
-                fast_glpi_status(new_value, $4) AS new_code,
+                -- fast_date_decided and fast_date (ymd), with the layout matched only once.
+                date_mod IS NULL
+                    OR ((CASE WHEN y THEN true ELSE fast_d_shape(date_mod) END)
+                        AND NOT (strlen(date_mod) = 19 AND substr(date_mod, 18, 2) = '60'))
+                    AS decided,
+                CASE WHEN y AND substr(date_mod, 1, 4) BETWEEN '1984' AND '2100' THEN
+                    CASE WHEN strlen(date_mod) = 19
+                        THEN fast_strptime(date_mod, '%Y-%m-%d %H:%M:%S')
+                        ELSE fast_strptime(date_mod, '%Y-%m-%d %H:%M') END
+                END AS occurred,
+                CASE WHEN id_search_option = '12' THEN fast_glpi_status(old_value, $4) END AS old_code,
+                CASE WHEN id_search_option = '12' THEN fast_glpi_status(new_value, $4) END AS new_code,
                 fast_i64(id) AS seq
+            FROM (
+            SELECT *, fast_y_shape(date_mod) AS y
             FROM (
                 SELECT
                     fast_trim(id, $5) AS id,
@@ -56,6 +66,7 @@ FROM (
                     fast_trim(new_value, $5) AS new_value
                 FROM read_csv($1, delim = $2, quote = '"', escape = '"', header = true,
                               auto_detect = false, columns = $3, strict_mode = true)
+            )
             )
         )
     )

@@ -1,12 +1,14 @@
 -- Temporary macros of the DuckDB-native ingest path (src/ingest/fast.rs). Each one mirrors a
 -- Rust function of the reference readers; the unit tests of fast.rs check the date rules against
 -- DateFormat::parse and parse_datetime, tests/it/ingest_fast.rs compares whole loads.
+-- The staging loads that use them must keep file order (rowid = record number): expressions
+-- only, no joins or aggregates (fast.rs checks that DuckDB plans them as a batch insert).
 
 -- char::is_whitespace (Unicode White_Space) of a code point.
 CREATE OR REPLACE TEMP MACRO fast_is_space(cp) AS
     cp BETWEEN 9 AND 13 OR cp = 32
-    OR (cp >= 133 AND (cp IN (133, 160, 5760, 8232, 8233, 8239, 8287, 12288)
-                       OR cp BETWEEN 8192 AND 8202));
+    OR (cp >= 133 AND (cp = 133 OR cp = 160 OR cp = 5760 OR cp BETWEEN 8192 AND 8202
+                       OR cp = 8232 OR cp = 8233 OR cp = 8239 OR cp = 8287 OR cp = 12288));
 
 -- str::trim, with an empty result as NULL. trim(s, characters) is slow, so it only runs on the
 -- values that start or end with white space.
@@ -67,7 +69,11 @@ CREATE OR REPLACE TEMP MACRO fast_date(v, o) AS
 -- numbers 1, 2, … An optional `+`, any leading zeros, one digit 1–6: i64 parsing accepts exactly
 -- these for the numbers 1–6.
 CREATE OR REPLACE TEMP MACRO fast_glpi_status(v, codes) AS
-    CASE WHEN regexp_full_match(v, '\+?0*[1-6]') THEN list_extract(codes, CAST(right(v, 1) AS INTEGER)) END;
+    CASE
+        -- Not an IN list: DuckDB may plan one as a join, and a join does not keep file order.
+        WHEN strlen(v) = 1 AND v BETWEEN '1' AND '6' THEN list_extract(codes, CAST(v AS INTEGER))
+        WHEN regexp_full_match(v, '\+?0*[1-6]') THEN list_extract(codes, CAST(right(v, 1) AS INTEGER))
+    END;
 
 -- v.parse::<i64>(): an optional sign and ASCII digits (DuckDB's cast alone also reads `5.0`,
 -- `1_000` or ` 5`).

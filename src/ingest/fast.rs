@@ -140,6 +140,17 @@ fn columns_arg(names: &[String]) -> Value {
     ))
 }
 
+/// Whether DuckDB plans a staging load as a batch insert: only then do rowids follow the order
+/// of the file (a plan with a join or an aggregate inserts in whatever order threads finish).
+fn keeps_file_order(conn: &Connection, sql: &str, params: &[&dyn duckdb::ToSql]) -> bool {
+    let explain = format!("{}{sql}", queries::EXPLAIN_JSON);
+    let plan: Result<String, _> = conn.query_row(&explain, params, |r| r.get(1));
+    plan.ok()
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
+        .and_then(|p| p.get(0)?.get("name")?.as_str().map(|n| n == "BATCH_INSERT"))
+        .unwrap_or(false)
+}
+
 /// Drops the temporary tables and views of this path when a load ends, however it ends.
 struct Cleanup<'a>(&'a Connection);
 
@@ -174,11 +185,12 @@ pub fn try_glpi_list(
     conn.execute_batch(queries::FAST_LIST_STAGE_CREATE)?;
     // Outside the load's transaction: only this connection's temporary table changes, and its
     // rowids are then the record numbers 0, 1, … in file order.
+    let load_params = params![name, prepared.delimiter(), columns_arg(&columns)];
+    if !keeps_file_order(conn, queries::FAST_LIST_STAGE_LOAD, load_params) {
+        return Ok(prepared.decline("DuckDB no garantiza el orden del archivo"));
+    }
     let staged = prepared.progress.duckdb(conn, || {
-        conn.execute(
-            queries::FAST_LIST_STAGE_LOAD,
-            params![name, prepared.delimiter(), columns_arg(&columns)],
-        )
+        conn.execute(queries::FAST_LIST_STAGE_LOAD, load_params)
     });
     if let Err(e) = staged {
         return Ok(prepared.decline(format!("DuckDB no leyó el archivo igual: {e}")));
@@ -337,17 +349,18 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
     let _cleanup = Cleanup(conn);
     conn.execute_batch(queries::FAST_MACROS)?;
     conn.execute_batch(queries::FAST_LOGS_STAGE_CREATE)?;
+    let load_params = params![
+        name,
+        prepared.delimiter(),
+        columns_arg(&columns),
+        codes,
+        prepared.inspection.ragged
+    ];
+    if !keeps_file_order(conn, queries::FAST_LOGS_STAGE_LOAD, load_params) {
+        return Ok(prepared.decline("DuckDB no garantiza el orden del archivo"));
+    }
     let staged = prepared.progress.duckdb(conn, || {
-        conn.execute(
-            queries::FAST_LOGS_STAGE_LOAD,
-            params![
-                name,
-                prepared.delimiter(),
-                columns_arg(&columns),
-                codes,
-                prepared.inspection.ragged
-            ],
-        )
+        conn.execute(queries::FAST_LOGS_STAGE_LOAD, load_params)
     });
     if let Err(e) = staged {
         return Ok(prepared.decline(format!("DuckDB no leyó el archivo igual: {e}")));
@@ -515,5 +528,254 @@ impl Progress {
         let _ = conn.set_query_progress_tracking(false);
         bar.finish_and_clear();
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Datelike, NaiveDateTime};
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    fn sql_store(values: &[String]) -> Store {
+        let store = Store::open_in_memory().expect("store");
+        store
+            .conn()
+            .execute_batch(queries::FAST_MACROS)
+            .expect("macros");
+        store
+            .conn()
+            .execute_batch("CREATE TEMP TABLE v (v VARCHAR)")
+            .expect("table");
+        let mut app = store.conn().appender("v").expect("appender");
+        for v in values {
+            app.append_row(params![v]).expect("append");
+        }
+        app.flush().expect("flush");
+        drop(app);
+        store
+    }
+
+    /// Random date-like texts around every edge fixed_datetime and chrono's fallback care
+    /// about: mostly well-formed layouts with values in and out of range, some malformed.
+    fn date_texts(n: usize) -> Vec<String> {
+        let mut rng = StdRng::seed_from_u64(11);
+        let years = [
+            "1983", "1984", "2024", "2025", "2100", "2101", "0000", "9999",
+        ];
+        let odd_years = ["20", "12345", "2025"];
+        let two = [
+            "00", "01", "02", "09", "10", "12", "13", "23", "24", "28", "29", "30", "31", "32",
+            "59", "60", "61", "99",
+        ];
+        let odd_two = ["1", "7", "001", "1 "];
+        let seps = ["-", "/", "."];
+        let odd_seps = [" ", ":", "", "--"];
+        let tseps = [" ", "T"];
+        let odd_tseps = ["  ", "t", "", "T "];
+        let secs = ["", ":00", ":59", ":60", ":61"];
+        let odd_secs = [":5", ":000", ":"];
+        let mut texts = Vec::with_capacity(n);
+        for k in 0..n {
+            // One piece in five comes from the malformed lists, in about a third of the texts.
+            let odd = k % 3 == 0;
+            let mut pick = |good: &[&str], bad: &[&str]| {
+                if odd && rng.random_range(0..5) == 0 {
+                    bad[rng.random_range(0..bad.len())].to_owned()
+                } else {
+                    good[rng.random_range(0..good.len())].to_owned()
+                }
+            };
+            let y = pick(&years, &odd_years);
+            let (a, b) = (pick(&two, &odd_two), pick(&two, &odd_two));
+            let (s1, s2) = (pick(&seps, &odd_seps), pick(&seps, &odd_seps));
+            let (h, m) = (pick(&two, &odd_two), pick(&two, &odd_two));
+            let time = format!(
+                "{}{h}:{m}{}",
+                pick(&tseps, &odd_tseps),
+                pick(&secs, &odd_secs)
+            );
+            texts.push(if k % 2 == 0 {
+                format!("{y}{s1}{a}{s2}{b}{time}")
+            } else {
+                format!("{a}{s1}{b}{s2}{y}{time}")
+            });
+        }
+        texts
+    }
+
+    #[test]
+    fn sql_dates_read_what_the_reference_reader_reads() {
+        let values = date_texts(60_000);
+        let store = sql_store(&values);
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT v, fast_date_decided(v), fast_date(v, 'ymd'), fast_date(v, 'dmy'), \
+                 fast_date(v, 'mdy') FROM v",
+            )
+            .expect("prepare");
+        type Row = (
+            String,
+            bool,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+        );
+        let rows: Vec<Row> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let (mut decided, mut read) = (0, 0);
+        for (v, is_decided, ymd, dmy, mdy) in rows {
+            if !is_decided {
+                continue;
+            }
+            decided += 1;
+            let want = |f: DateFormat| f.parse(&v);
+            assert_eq!(ymd, want(DateFormat::Ymd), "ymd {v:?}");
+            assert_eq!(dmy, want(DateFormat::Dmy), "dmy {v:?}");
+            assert_eq!(mdy, want(DateFormat::Mdy), "mdy {v:?}");
+            // glpi_logs dates: parse_datetime within the same years.
+            let history =
+                super::super::parse_datetime(&v).filter(|d| (1984..=2100).contains(&d.year()));
+            assert_eq!(ymd, history, "history {v:?}");
+            read += usize::from(ymd.is_some() || dmy.is_some() || mdy.is_some());
+        }
+        // The sample covers both outcomes of the decided values, and leaves some undecided.
+        assert!(decided > 20_000 && decided < 60_000, "{decided}");
+        assert!(read > 500 && read < decided, "{read} of {decided}");
+    }
+
+    #[test]
+    fn staging_loads_keep_file_order_and_the_check_sees_when_not() {
+        let dir = tempfile::tempdir().expect("dir");
+        let csv = dir.path().join("h.csv");
+        std::fs::write(
+            &csv,
+            "id,itemtype,items_id,linked_action,user_name,date_mod,id_search_option,old_value,new_value\n\
+             1,Ticket,2,0,a,2025-01-01 10:00:00,12,1,2\n",
+        )
+        .expect("write");
+        let names: Vec<String> = glpi::LOGS_COLUMNS.iter().map(|c| c.to_string()).collect();
+        let store = Store::open_in_memory().expect("store");
+        let conn = store.conn();
+        conn.execute_batch(queries::FAST_MACROS).expect("macros");
+        conn.execute_batch(queries::FAST_LOGS_STAGE_CREATE)
+            .expect("stage");
+        conn.execute_batch(queries::FAST_LIST_STAGE_CREATE)
+            .expect("stage");
+        let codes = Value::List(vec![Value::Text("new".into())]);
+        let file = csv.display().to_string();
+        for ragged in [false, true] {
+            let p = params![file, ",", columns_arg(&names), codes.clone(), ragged];
+            assert!(
+                keeps_file_order(conn, queries::FAST_LOGS_STAGE_LOAD, p),
+                "{ragged}"
+            );
+        }
+        let list: Vec<String> = [
+            "id", "_x1", "_x2", "status", "_x4", "_x5", "_x6", "_x7", "_x8",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+        let p = params![file, ",", columns_arg(&list)];
+        assert!(keeps_file_order(conn, queries::FAST_LIST_STAGE_LOAD, p));
+        // An IN list of six values is planned as a join, which loses the order.
+        conn.execute_batch("CREATE TEMP TABLE o (id VARCHAR)")
+            .expect("table");
+        let joined = "INSERT INTO o SELECT id FROM read_csv(?, header = true) \
+                      WHERE id IN ('1', '2', '3', '4', '5', '6')";
+        assert!(!keeps_file_order(conn, joined, params![file]));
+    }
+
+    #[test]
+    fn sql_numbers_codes_and_trimming_match_rust() {
+        let texts: Vec<String> = [
+            "1",
+            "6",
+            "7",
+            "0",
+            "-1",
+            "-0",
+            "+5",
+            "+05",
+            "0005",
+            "+-1",
+            "5.0",
+            "1_0",
+            " 5",
+            "5 ",
+            "",
+            "x",
+            "٣",
+            "99999999999999999999",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "9223372036854775808",
+            "12",
+            "+",
+            "00000000000000000000000000003",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let codes = Value::List(
+            (1..=6)
+                .filter_map(Status::from_glpi_code)
+                .map(|s| Value::Text(s.code().to_owned()))
+                .collect(),
+        );
+        let store = sql_store(&texts);
+        let rows: Vec<(String, Option<i64>, Option<String>)> = store
+            .conn()
+            .prepare("SELECT v, fast_i64(v), fast_glpi_status(v, ?) FROM v")
+            .expect("prepare")
+            .query_map(params![codes], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        for (v, n, code) in rows {
+            assert_eq!(n, v.parse::<i64>().ok(), "{v:?}");
+            let want = v
+                .parse::<i64>()
+                .ok()
+                .and_then(Status::from_glpi_code)
+                .map(|s| s.code().to_owned());
+            assert_eq!(code, want, "{v:?}");
+        }
+
+        let spaces = [
+            ' ', '\t', '\n', '\r', '\u{b}', '\u{c}', '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}',
+            '\u{2005}', '\u{200a}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
+        ];
+        let mut padded = Vec::new();
+        for (i, a) in spaces.iter().enumerate() {
+            let b = spaces[(i * 7 + 3) % spaces.len()];
+            for core in ["x", "José Pérez", "a b", "", "\u{200b}y", "é\u{301}"] {
+                padded.push(format!("{a}{core}{b}"));
+                padded.push(format!("{core}{a}"));
+                padded.push(format!("{b}{a}{core}"));
+            }
+        }
+        let store = sql_store(&padded);
+        let rows: Vec<(String, Option<String>)> = store
+            .conn()
+            .prepare("SELECT v, fast_trim_exact(v) FROM v")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        for (v, trimmed) in rows {
+            let want = Some(v.trim().to_owned()).filter(|s| !s.is_empty());
+            assert_eq!(trimmed, want, "{v:?}");
+        }
     }
 }

@@ -108,6 +108,27 @@ fn scan(path: &Path, delimiter: u8, progress: &dyn Fn(u64)) -> std::io::Result<S
     }
 }
 
+/// `value.trim() != value`, looking at bytes first: this runs on every field of the file.
+fn has_edge_space(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    let ascii_space = |b: u8| b == b' ' || (b'\t'..=b'\r').contains(&b);
+    // Non-ASCII white space starts with one of these bytes (U+0085, U+00A0, U+1680, U+2000…).
+    let first_space = if first < 0x80 {
+        ascii_space(first)
+    } else {
+        matches!(first, 0xC2 | 0xE1 | 0xE2 | 0xE3) && value.starts_with(char::is_whitespace)
+    };
+    let last_space = if last < 0x80 {
+        ascii_space(last)
+    } else {
+        value.ends_with(char::is_whitespace)
+    };
+    first_space || last_space
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Outside quotes, inside the unquoted field that started at `field_start`.
@@ -168,8 +189,7 @@ impl Shape {
     /// A field's value as both readers give it: does `str::trim` change it? Header names do
     /// not count (both readers trim them; GLPI 10 writes one with a trailing space).
     fn check_edges(&mut self, value: &str) {
-        self.ragged |= self.records > 0
-            && (value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace));
+        self.ragged |= self.records > 0 && has_edge_space(value);
     }
 
     /// One chunk that ends with `\n` (or the end of the file).
@@ -183,11 +203,45 @@ impl Shape {
         let mut continuing = self.state == State::Quoted;
         while i < buf.len() && self.plain {
             match self.state {
-                State::Unquoted | State::Closed => {
+                State::Closed => {
+                    // After a closing quote: a delimiter, `\n` or `\r\n`, nothing else.
+                    let b = buf[i];
+                    if b == self.delimiter {
+                        i += 1;
+                    } else if b == b'\n' {
+                        self.end_line(false);
+                        i += 1;
+                    } else if b == b'\r' && buf.get(i + 1) == Some(&b'\n') {
+                        self.end_line(true);
+                        i += 2;
+                    } else {
+                        self.plain = false;
+                        return;
+                    }
+                    self.state = State::Unquoted;
+                    start = i;
+                }
+                State::Unquoted if i == start && buf[i] == b'"' => {
+                    // A quote opening a field.
+                    self.line_empty = false;
+                    self.state = State::Quoted;
+                    i += 1;
+                    start = i;
+                }
+                State::Unquoted => {
+                    if i == start
+                        && self.line_empty
+                        && let Some(next) = self.plain_line(text, i)
+                    {
+                        // A whole line without quotes, done at once.
+                        i = next;
+                        start = i;
+                        continue;
+                    }
                     let Some(k) = memchr::memchr3(self.delimiter, b'"', b'\n', &buf[i..]) else {
                         // The end of the file without a final line end.
                         let rest = &text[start..];
-                        if self.state == State::Closed || rest.contains('\r') {
+                        if rest.contains('\r') {
                             self.plain = false;
                         } else {
                             self.check_edges(rest);
@@ -197,45 +251,27 @@ impl Shape {
                     };
                     let p = i + k;
                     let b = buf[p];
-                    if self.state == State::Closed {
-                        // After a closing quote: a delimiter, `\n` or `\r\n`, nothing else.
-                        let ok = p == i || (p == i + 1 && b == b'\n' && buf[i] == b'\r');
-                        if !ok || b == b'"' {
-                            self.plain = false;
-                            return;
-                        }
-                    } else if b == b'"' {
-                        // A quote opens a field or it is not plain CSV (`ab"c`, ` "x"`).
-                        if p != start {
-                            self.plain = false;
-                            return;
-                        }
-                        self.line_empty = false;
-                        self.state = State::Quoted;
-                        i = p + 1;
-                        start = i;
-                        continue;
+                    if b == b'"' {
+                        // Not at the start of a field (`ab"c`, ` "x"`): not plain CSV.
+                        self.plain = false;
+                        return;
                     }
                     let crlf = b == b'\n' && p > 0 && buf[p - 1] == b'\r';
-                    if self.state == State::Unquoted {
-                        let end = if crlf { p - 1 } else { p };
-                        // `start <= end` unless the chunk starts with the `\n` of a `\r\n`
-                        // split by the previous chunk, which cannot happen: chunks end at `\n`.
-                        let value = text.get(start..end).unwrap_or("");
-                        if !value.is_empty() || b == self.delimiter {
-                            self.line_empty = false;
-                        }
-                        self.check_edges(value);
-                        if value.contains('\r') {
-                            // A `\r` that does not end a line.
-                            self.plain = false;
-                            return;
-                        }
+                    let end = if crlf { p - 1 } else { p };
+                    // `start <= end`: a chunk never starts with the `\n` of a `\r\n`.
+                    let value = text.get(start..end).unwrap_or("");
+                    if !value.is_empty() || b == self.delimiter {
+                        self.line_empty = false;
+                    }
+                    self.check_edges(value);
+                    if value.contains('\r') {
+                        // A `\r` that does not end a line.
+                        self.plain = false;
+                        return;
                     }
                     if b == b'\n' {
                         self.end_line(crlf);
                     }
-                    self.state = State::Unquoted;
                     i = p + 1;
                     start = i;
                 }
@@ -271,6 +307,35 @@ impl Shape {
                 },
             }
         }
+    }
+
+    /// The line starting at `at`, when it ends with a line end and has no quote: checks its
+    /// fields (found with one memchr pass over its delimiters), ends it and returns where the
+    /// next line starts. `None` leaves the line to the field-by-field path.
+    fn plain_line(&mut self, text: &str, at: usize) -> Option<usize> {
+        let buf = &text.as_bytes()[at..];
+        let nl = memchr::memchr(b'\n', buf)?;
+        if memchr::memchr(b'"', &buf[..nl]).is_some() {
+            return None;
+        }
+        let crlf = nl > 0 && buf[nl - 1] == b'\r';
+        let line = &text[at..at + if crlf { nl - 1 } else { nl }];
+        if memchr::memchr(b'\r', line.as_bytes()).is_some() {
+            // A `\r` that does not end a line.
+            self.plain = false;
+            return Some(at + nl + 1);
+        }
+        if !line.is_empty() && self.records > 0 {
+            let mut from = 0;
+            for d in memchr::memchr_iter(self.delimiter, line.as_bytes()) {
+                self.check_edges(&line[from..d]);
+                from = d + 1;
+            }
+            self.check_edges(&line[from..]);
+        }
+        self.line_empty = line.is_empty();
+        self.end_line(crlf);
+        Some(at + nl + 1)
     }
 
     fn finish(&mut self) {
@@ -353,6 +418,20 @@ mod tests {
         assert_eq!(shape("a,b\n1,\"x y\"\n"), (true, false, 2));
         assert_eq!(shape("a ,\" b\"\n1,2\n"), (true, false, 2));
         assert_eq!(shape("a,b\n1,¿é?\n"), (true, false, 2));
+        assert_eq!(shape("a,b\n\"1\",José\n"), (true, false, 2));
+        for text in [
+            "x\u{85}",
+            "\u{85}x",
+            "\u{2028}x",
+            "x\u{205f}",
+            "\u{1680}x",
+            "x\u{3000}",
+        ] {
+            assert!(has_edge_space(text), "{text:?}");
+        }
+        for text in ["xé", "éx", "¿x?", "“x”", "–x", "x\u{200b}", "", "x"] {
+            assert!(!has_edge_space(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub const SETUP: &[&str] = &[
 /// The temporary macros of the DuckDB-native ingest path (several statements).
 pub const FAST_MACROS: &str = include_str!("../../queries/fast_macros.sql");
 
+/// Prefix that asks for a statement's physical plan as JSON (not a statement by itself).
+pub const EXPLAIN_JSON: &str = include_str!("../../queries/explain_json.sql");
+
 /// Drops what the DuckDB-native ingest path leaves on a connection (several statements).
 pub const FAST_DROP: &str = include_str!("../../queries/fast_drop.sql");
 
