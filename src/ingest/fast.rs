@@ -170,6 +170,7 @@ pub fn try_glpi_list(
     opts: &ListOptions,
 ) -> Result<Attempt, IngestError> {
     let name = path.display().to_string();
+    let started = load::now();
     let mut phases = Phases::new();
     let prepared = match prepare(path)? {
         Ok(p) => p,
@@ -230,9 +231,10 @@ pub fn try_glpi_list(
     conn.execute_batch(queries::FAST_LIST_CHECKED_CREATE)?;
     phases.done("etiquetas");
 
-    let tx = conn.unchecked_transaction()?;
-    let run_id = load::begin_run(&tx, &name, &prepared.inspection.sha256, "glpi-csv")?;
-    tx.execute(
+    // Judged outside the transaction too (only temporary tables change), so that the staged
+    // text can be dropped before the upsert needs the memory; the run id is reserved for it.
+    let run_id = load::reserve_run(conn)?;
+    conn.execute(
         queries::FAST_LIST_CHECK,
         params![
             glpi::SOURCE,
@@ -242,25 +244,16 @@ pub fn try_glpi_list(
             opts.entity
         ],
     )?;
+    conn.execute_batch(queries::FAST_LIST_STAGE_DROP)?;
     phases.done("validación");
-    let (read, rejected): (i64, i64) = tx.query_row(queries::FAST_LIST_SUMMARY, [], |r| {
+    let (read, rejected): (i64, i64) = conn.query_row(queries::FAST_LIST_SUMMARY, [], |r| {
         Ok((r.get(0)?, r.get(1)?))
     })?;
     let (read, rejected) = (read as u64, rejected as u64);
-    let mut rejects = Vec::new();
-    {
-        let mut stmt = tx.prepare(queries::FAST_LIST_REJECTS)?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<String>>(2)?,
-            ))
-        })?;
-        for row in rows {
-            rejects.push(row?);
-        }
-    }
+    let rejects: Vec<(i64, i64, Option<String>)> = conn
+        .prepare(queries::FAST_LIST_REJECTS)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
     let Some(lines) = record_lines(path, prepared.delimiter, &rejects)? else {
         return Ok(prepared.decline("los números de línea no cuadran"));
     };
@@ -274,6 +267,15 @@ pub fn try_glpi_list(
         }
     }
     phases.done("rechazos");
+    let tx = conn.unchecked_transaction()?;
+    load::begin_reserved_run(
+        &tx,
+        run_id,
+        &name,
+        &prepared.inspection.sha256,
+        "glpi-csv",
+        &started,
+    )?;
     if read > rejected {
         tx.execute_batch(queries::FAST_LIST_STAGED_VIEW)?;
         load::move_staged_tickets(&tx)?;
@@ -330,6 +332,7 @@ fn fill_list_labels(conn: &Connection) -> Result<(), IngestError> {
 /// reader, and the store is untouched.
 pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestError> {
     let name = path.display().to_string();
+    let started = load::now();
     let mut phases = Phases::new();
     let prepared = match prepare(path)? {
         Ok(p) => p,
@@ -395,8 +398,16 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
         }
     }
     let accepted = read - skipped - rejected;
+    let run_id = load::reserve_run(conn)?;
     let tx = conn.unchecked_transaction()?;
-    let run_id = load::begin_run(&tx, &name, &prepared.inspection.sha256, "glpi-logs")?;
+    load::begin_reserved_run(
+        &tx,
+        run_id,
+        &name,
+        &prepared.inspection.sha256,
+        "glpi-logs",
+        &started,
+    )?;
     if accepted > 0 {
         tx.execute(
             queries::FAST_LOGS_EVENTS_INSERT,

@@ -241,7 +241,8 @@ where
     })
 }
 
-fn now() -> String {
+/// The local time as stored in `ingest_runs`.
+pub(super) fn now() -> String {
     Local::now()
         .naive_local()
         .format("%Y-%m-%d %H:%M:%S")
@@ -260,6 +261,28 @@ pub(super) fn begin_run(
         params![file, sha, kind, now()],
         |r| r.get(0),
     )
+}
+
+/// Reserves the id of a run before its transaction.
+pub(super) fn reserve_run(conn: &Connection) -> Result<i64, duckdb::Error> {
+    conn.query_row(queries::INGEST_RUN_NEXT_ID, [], |r| r.get(0))
+}
+
+/// Opens the `ingest_runs` record of a file under a reserved id, started at `started` (see
+/// [`now`]).
+pub(super) fn begin_reserved_run(
+    tx: &Connection,
+    run_id: i64,
+    file: &str,
+    sha: &str,
+    kind: &str,
+    started: &str,
+) -> Result<(), duckdb::Error> {
+    tx.execute(
+        queries::INGEST_RUN_INSERT_ID,
+        params![run_id, file, sha, kind, started],
+    )?;
+    Ok(())
 }
 
 /// Closes the run record with its counts: `ok`, or `partial` when rows were rejected.

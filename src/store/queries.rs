@@ -14,6 +14,8 @@ queries! {
     INGEST_RUN_INSERT => "ingest_run_insert.sql",
     INGEST_RUN_FINISH => "ingest_run_finish.sql",
     INGEST_REJECT_INSERT => "ingest_reject_insert.sql",
+    INGEST_RUN_NEXT_ID => "ingest_run_next_id.sql",
+    INGEST_RUN_INSERT_ID => "ingest_run_insert_id.sql",
     STAGING_TICKETS_CREATE => "staging_tickets_create.sql",
     STAGING_EVENTS_CREATE => "staging_events_create.sql",
     STAGING_SURVEYS_CREATE => "staging_surveys_create.sql",
@@ -92,6 +94,9 @@ pub const FAST_MACROS: &str = include_str!("../../queries/fast_macros.sql");
 
 /// Prefix that asks for a statement's physical plan as JSON (not a statement by itself).
 pub const EXPLAIN_JSON: &str = include_str!("../../queries/explain_json.sql");
+
+/// Drops the staged text of a ticket list once judged (several statements).
+pub const FAST_LIST_STAGE_DROP: &str = include_str!("../../queries/fast_list_stage_drop.sql");
 
 /// Drops what the DuckDB-native ingest path leaves on a connection (several statements).
 pub const FAST_DROP: &str = include_str!("../../queries/fast_drop.sql");
