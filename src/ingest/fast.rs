@@ -130,6 +130,16 @@ fn prepare(path: &Path) -> Result<Result<Prepared, Declined>, IngestError> {
     }))
 }
 
+/// The file as `read_csv` must be given it: absolute, and without the characters DuckDB reads as
+/// a glob pattern (`casos[1].csv` would read `casos1.csv`) or a URL. `None`: leave the file to
+/// the reference reader.
+fn duckdb_path(path: &Path) -> Option<String> {
+    let absolute = std::fs::canonicalize(path).ok()?;
+    let text = absolute.to_str()?;
+    let globbing = text.contains(['*', '?', '[', ']', '{', '}']) || text.contains("://");
+    (!globbing).then(|| text.to_owned())
+}
+
 /// `read_csv`'s `columns` argument: every column as text, under the given names.
 fn columns_arg(names: &[String]) -> Value {
     Value::Struct(OrderedMap::from(
@@ -178,6 +188,9 @@ pub fn try_glpi_list(
     };
     phases.done("revisión del archivo");
     let columns = glpi::list_stage_columns(&name, &prepared.headers)?;
+    let Some(file) = duckdb_path(path) else {
+        return Ok(prepared.decline("DuckDB no puede abrir el archivo por su nombre"));
+    };
     let glpi10 =
         prepared.headers.len() > 1 && prepared.headers.last().is_some_and(String::is_empty);
     let conn = store.conn();
@@ -186,7 +199,7 @@ pub fn try_glpi_list(
     conn.execute_batch(queries::FAST_LIST_STAGE_CREATE)?;
     // Outside the load's transaction: only this connection's temporary table changes, and its
     // rowids are then the record numbers 0, 1, … in file order.
-    let load_params = params![name, prepared.delimiter(), columns_arg(&columns)];
+    let load_params = params![file, prepared.delimiter(), columns_arg(&columns)];
     if !keeps_file_order(conn, queries::FAST_LIST_STAGE_LOAD, load_params) {
         return Ok(prepared.decline("DuckDB no garantiza el orden del archivo"));
     }
@@ -342,6 +355,9 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
     let Some(columns) = glpi::logs_stage_columns(path, &prepared.headers)? else {
         return Ok(prepared.decline("faltan columnas que el lector de referencia suple"));
     };
+    let Some(file) = duckdb_path(path) else {
+        return Ok(prepared.decline("DuckDB no puede abrir el archivo por su nombre"));
+    };
     let codes = Value::List(
         (1..=6)
             .filter_map(Status::from_glpi_code)
@@ -353,7 +369,7 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
     conn.execute_batch(queries::FAST_MACROS)?;
     conn.execute_batch(queries::FAST_LOGS_STAGE_CREATE)?;
     let load_params = params![
-        name,
+        file,
         prepared.delimiter(),
         columns_arg(&columns),
         codes,
@@ -473,6 +489,15 @@ fn record_lines<T, U>(
 /// The progress bar of a large file on a terminal: bytes while the file is inspected, then
 /// DuckDB's own estimate while it reads the file.
 struct Progress(Option<indicatif::ProgressBar>);
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        // A declined file goes on with the reference reader's own bar.
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
 
 impl Progress {
     fn new(path: &Path) -> Progress {

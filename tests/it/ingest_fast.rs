@@ -385,6 +385,26 @@ fn list_shapes_duckdb_cannot_read_alike_go_to_the_reference_reader() {
 }
 
 #[test]
+fn a_file_name_duckdb_would_read_as_a_pattern_goes_to_the_reference_reader() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // DuckDB would read `casos[1].csv` as the pattern matching `casos1.csv`.
+    let tricky = dir.path().join("casos[1].csv");
+    std::fs::copy(samples().join("tickets.csv"), &tricky).expect("copy");
+    std::fs::write(
+        dir.path().join("casos1.csv"),
+        "ID;Estado;Fecha de Apertura\n1;Nuevo;2025-03-04 09:00\n",
+    )
+    .expect("decoy");
+    list_declined_but_equal(&tricky, &glpi::ListOptions::default());
+    let mut store = Store::open_in_memory().expect("store");
+    let s = fast::glpi_list(&mut store, &tricky, &glpi::ListOptions::default()).expect("loads");
+    assert_eq!(s.accepted, 300);
+    let logs = dir.path().join("historial*.csv");
+    std::fs::copy(samples().join("glpi_logs.csv"), &logs).expect("copy");
+    logs_declined_but_equal(&logs);
+}
+
+#[test]
 fn list_refusals_are_the_reference_readers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::open_in_memory().expect("store");
