@@ -142,23 +142,126 @@ fn glpi10_line(out: &mut impl std::io::Write, cells: &[&str]) -> std::io::Result
     writeln!(out)
 }
 
-/// Writes `n` synthetic tickets as a GLPI 10 ticket list and a `glpi_logs` export, then times
-/// `ingest glpi-csv` + `ingest glpi-logs` against DuckDB's bare `read_csv` of the same files.
-pub fn ingest(engine: &Engine, n: usize) -> Result<()> {
-    use crate::ingest::glpi;
+/// Writes `n` synthetic tickets as a GLPI 10 ticket list and a `glpi_logs` export (into `keep`
+/// when given, reusing files already there), then times `ingest glpi-csv` + `ingest glpi-logs`
+/// against DuckDB's bare `read_csv` of the same files; with `reference`, also the reference
+/// readers (Rust, row by row) on a fresh store.
+pub fn ingest(
+    engine: &Engine,
+    n: usize,
+    keep: Option<&std::path::Path>,
+    reference: bool,
+) -> Result<()> {
+    use crate::ingest::{fast, glpi};
+
+    let tmp = tempfile::tempdir()?;
+    let dir = match keep {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.to_owned()
+        }
+        None => tmp.path().to_owned(),
+    };
+    let list = dir.join("tickets.csv");
+    let logs = dir.join("glpi_logs.csv");
+    let start = Clock::now();
+    if !(list.exists() && logs.exists()) {
+        write_glpi_files(engine, n, &list, &logs)?;
+    }
+    let mb = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .map(|m| m.len() as f64 / 1e6)
+            .unwrap_or(0.0)
+    };
+    println!(
+        "archivos: lista {:.0} MB, historial {:.0} MB, listos en {:.1} s",
+        mb(&list),
+        mb(&logs),
+        start.elapsed().as_secs_f64()
+    );
+
+    let mut store = Store::open(&tmp.path().join("ingest.duckdb"))?;
+    let start = Clock::now();
+    let s1 = fast::glpi_list(&mut store, &list, &glpi::ListOptions::default())?;
+    let t1 = start.elapsed().as_secs_f64();
+    let start = Clock::now();
+    let s2 = fast::glpi_logs(&mut store, &logs)?;
+    let t2 = start.elapsed().as_secs_f64();
+    println!(
+        "mesa-sla: lista {} filas en {t1:.1} s; historial {} filas ({} cargadas) en {t2:.1} s; total {:.1} s",
+        s1.rows_read,
+        s2.rows_read,
+        s2.accepted,
+        t1 + t2
+    );
+    drop(store);
+
+    let mut reference_total = None;
+    if reference {
+        let mut store = Store::open(&tmp.path().join("reference.duckdb"))?;
+        let start = Clock::now();
+        ingest::load_file(
+            &mut store,
+            &list,
+            "glpi-csv",
+            glpi::read_list(&list, &glpi::ListOptions::default())?,
+        )?;
+        let r1 = start.elapsed().as_secs_f64();
+        let start = Clock::now();
+        ingest::load_file(&mut store, &logs, "glpi-logs", glpi::read_logs(&logs)?)?;
+        let r2 = start.elapsed().as_secs_f64();
+        println!(
+            "lector de referencia: lista {r1:.1} s, historial {r2:.1} s, total {:.1} s",
+            r1 + r2
+        );
+        reference_total = Some(r1 + r2);
+    }
+
+    let bare = Store::open(&tmp.path().join("bare.duckdb"))?;
+    let start = Clock::now();
+    bare.conn().execute(
+        "CREATE TABLE raw_list AS SELECT * FROM read_csv(?, delim = ';', header = true, all_varchar = true)",
+        duckdb::params![list.display().to_string()],
+    )?;
+    let b1 = start.elapsed().as_secs_f64();
+    let start = Clock::now();
+    bare.conn().execute(
+        "CREATE TABLE raw_logs AS SELECT * FROM read_csv(?, delim = ',', header = true, all_varchar = true)",
+        duckdb::params![logs.display().to_string()],
+    )?;
+    let b2 = start.elapsed().as_secs_f64();
+    println!(
+        "DuckDB read_csv sin validar: lista {b1:.1} s, historial {b2:.1} s, total {:.1} s → mesa-sla = {:.2}× read_csv (lista {:.2}×, historial {:.2}×)",
+        b1 + b2,
+        (t1 + t2) / (b1 + b2),
+        t1 / b1,
+        t2 / b2
+    );
+    if let Some(r) = reference_total {
+        println!("lector de referencia = {:.2}× read_csv", r / (b1 + b2));
+    }
+    if let Some(p) = peak_rss_kb() {
+        println!("memoria pico del proceso: {:.0} MB", p as f64 / 1024.0);
+    }
+    Ok(())
+}
+
+/// Writes the synthetic GLPI 10 ticket list and `glpi_logs` export of the ingest benchmark.
+fn write_glpi_files(
+    engine: &Engine,
+    n: usize,
+    list: &std::path::Path,
+    logs: &std::path::Path,
+) -> Result<()> {
     use crate::model::Status;
     use std::io::Write;
 
-    let dir = tempfile::tempdir()?;
-    let list = dir.path().join("tickets.csv");
-    let logs = dir.path().join("glpi_logs.csv");
     let as_of = crate::ingest::parse_datetime(BENCH_AS_OF).unwrap_or_default();
     let per = n.div_ceil(entity_names().len());
     let opts = DemoOptions::six_quarters(as_of, per, 42);
-    let start = Clock::now();
     {
-        let mut t = std::io::BufWriter::new(std::fs::File::create(&list)?);
-        let mut l = std::io::BufWriter::new(std::fs::File::create(&logs)?);
+        let mut t = std::io::BufWriter::new(std::fs::File::create(list)?);
+        let mut l = std::io::BufWriter::new(std::fs::File::create(logs)?);
         t.write_all(b"\xEF\xBB\xBF")?;
         glpi10_line(
             &mut t,
@@ -251,61 +354,6 @@ pub fn ingest(engine: &Engine, n: usize) -> Result<()> {
         }
         t.flush()?;
         l.flush()?;
-    }
-    let mb = |p: &std::path::Path| {
-        std::fs::metadata(p)
-            .map(|m| m.len() as f64 / 1e6)
-            .unwrap_or(0.0)
-    };
-    println!(
-        "archivos: lista {:.0} MB, historial {:.0} MB, escritos en {:.1} s",
-        mb(&list),
-        mb(&logs),
-        start.elapsed().as_secs_f64()
-    );
-
-    let db = dir.path().join("ingest.duckdb");
-    let mut store = Store::open(&db)?;
-    let start = Clock::now();
-    let s1 = ingest::load_file(
-        &mut store,
-        &list,
-        "glpi-csv",
-        glpi::read_list(&list, &glpi::ListOptions::default())?,
-    )?;
-    let t1 = start.elapsed().as_secs_f64();
-    let start = Clock::now();
-    let s2 = ingest::load_file(&mut store, &logs, "glpi-logs", glpi::read_logs(&logs)?)?;
-    let t2 = start.elapsed().as_secs_f64();
-    println!(
-        "mesa-sla: lista {} filas en {t1:.1} s; historial {} filas ({} cargadas) en {t2:.1} s; total {:.1} s",
-        s1.rows_read,
-        s2.rows_read,
-        s2.accepted,
-        t1 + t2
-    );
-    drop(store);
-
-    let bare = Store::open(&dir.path().join("bare.duckdb"))?;
-    let start = Clock::now();
-    bare.conn().execute(
-        "CREATE TABLE raw_list AS SELECT * FROM read_csv(?, delim = ';', header = true, all_varchar = true)",
-        duckdb::params![list.display().to_string()],
-    )?;
-    let b1 = start.elapsed().as_secs_f64();
-    let start = Clock::now();
-    bare.conn().execute(
-        "CREATE TABLE raw_logs AS SELECT * FROM read_csv(?, delim = ',', header = true, all_varchar = true)",
-        duckdb::params![logs.display().to_string()],
-    )?;
-    let b2 = start.elapsed().as_secs_f64();
-    println!(
-        "DuckDB read_csv sin validar: lista {b1:.1} s, historial {b2:.1} s, total {:.1} s → mesa-sla = {:.2}× read_csv",
-        b1 + b2,
-        (t1 + t2) / (b1 + b2)
-    );
-    if let Some(p) = peak_rss_kb() {
-        println!("memoria pico del proceso: {:.0} MB", p as f64 / 1024.0);
     }
     Ok(())
 }

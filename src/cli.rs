@@ -221,8 +221,12 @@ pub struct BenchArgs {
     pub n: Option<usize>,
     /// evaluate, report: base de datos a usar y conservar (se llena solo si está vacía), para
     /// repetir la medición o medir después `mesa-sla --db RUTA evaluate` en un proceso aparte.
+    /// ingest: carpeta donde escribir y conservar los archivos (se reutilizan si ya están).
     #[arg(long)]
     pub store: Option<PathBuf>,
+    /// ingest: medir también el lector de referencia (Rust, fila por fila) con los mismos archivos.
+    #[arg(long)]
+    pub referencia: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -147,12 +147,14 @@ fn hours(secs: i64) -> String {
 
 fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
     let mut store = Store::open(db)?;
-    // One job per file: the reader opens it lazily (one bad file does not stop the others) and
-    // gives the kind recorded in ingest_runs with the records.
-    type Reader<'a> =
-        Box<dyn Fn(&Path) -> Result<(&'static str, ingest::Records), IngestError> + 'a>;
-    fn tag(kind: &'static str) -> impl Fn(ingest::Records) -> (&'static str, ingest::Records) {
-        move |r| (kind, r)
+    // One job per file: it opens the file lazily (one bad file does not stop the others), loads
+    // it and records the run under its kind.
+    type Reader<'a> = Box<dyn Fn(&mut Store, &Path) -> Result<IngestSummary, IngestError> + 'a>;
+    fn records<'a>(
+        kind: &'static str,
+        read: impl Fn(&Path) -> Result<ingest::Records, IngestError> + 'a,
+    ) -> Reader<'a> {
+        Box::new(move |store: &mut Store, p: &Path| ingest::load_file(store, p, kind, read(p)?))
     }
     let mut jobs: Vec<(PathBuf, Reader<'_>)> = Vec::new();
     match &args.format {
@@ -160,8 +162,9 @@ fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
             for f in files {
                 jobs.push((
                     f.clone(),
-                    Box::new(move |p: &Path| {
-                        canonical::read(p, source).map(|(k, r)| (k.label(), r))
+                    Box::new(move |store: &mut Store, p: &Path| {
+                        let (kind, records) = canonical::read(p, source)?;
+                        ingest::load_file(store, p, kind.label(), records)
                     }),
                 ));
             }
@@ -181,33 +184,30 @@ fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
             };
             for f in files {
                 let opts = opts.clone();
+                // DuckDB's parallel reader when the file allows it, else the reference reader.
                 jobs.push((
                     f.clone(),
-                    Box::new(move |p: &Path| glpi::read_list(p, &opts).map(tag("glpi-csv"))),
+                    Box::new(move |store: &mut Store, p: &Path| {
+                        ingest::fast::glpi_list(store, p, &opts)
+                    }),
                 ));
             }
         }
         IngestFormat::GlpiLogs { files } => {
             for f in files {
-                jobs.push((
-                    f.clone(),
-                    Box::new(|p: &Path| glpi::read_logs(p).map(tag("glpi-logs"))),
-                ));
+                jobs.push((f.clone(), Box::new(ingest::fast::glpi_logs)));
             }
         }
         IngestFormat::GlpiFollowups { files } => {
             for f in files {
-                jobs.push((
-                    f.clone(),
-                    Box::new(|p: &Path| glpi::read_followups(p).map(tag("glpi-followups"))),
-                ));
+                jobs.push((f.clone(), records("glpi-followups", glpi::read_followups)));
             }
         }
         IngestFormat::GlpiSatisfaction { files } => {
             for f in files {
                 jobs.push((
                     f.clone(),
-                    Box::new(|p: &Path| glpi::read_satisfaction(p).map(tag("glpi-satisfaction"))),
+                    records("glpi-satisfaction", glpi::read_satisfaction),
                 ));
             }
         }
@@ -224,13 +224,13 @@ fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
             let cases_cfg = cfg.clone();
             jobs.push((
                 file.clone(),
-                Box::new(move |p: &Path| dexon::read_cases(p, &cases_cfg).map(tag("dexon"))),
+                records("dexon", move |p: &Path| dexon::read_cases(p, &cases_cfg)),
             ));
             if let Some(h) = history {
                 jobs.push((
                     h.clone(),
-                    Box::new(move |p: &Path| {
-                        dexon::read_history(p, &cfg).map(tag("dexon-history"))
+                    records("dexon-history", move |p: &Path| {
+                        dexon::read_history(p, &cfg)
                     }),
                 ));
             }
@@ -238,8 +238,7 @@ fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
     }
     let mut refused = 0usize;
     for (file, read) in &jobs {
-        let result = read(file)
-            .and_then(|(kind, records)| ingest::load_file(&mut store, file, kind, records));
+        let result = read(&mut store, file);
         match result {
             Ok(summary) => print_ingest(&summary),
             Err(e) => {
@@ -720,7 +719,12 @@ fn bench_cmd(args: &BenchArgs, config: &Config) -> Result<()> {
     let engine = config.engine()?;
     match args.what {
         BenchTarget::Calendar => bench::calendar(&engine, args.n.unwrap_or(50_000_000)),
-        BenchTarget::Ingest => bench::ingest(&engine, args.n.unwrap_or(1_000_000)),
+        BenchTarget::Ingest => bench::ingest(
+            &engine,
+            args.n.unwrap_or(1_000_000),
+            args.store.as_deref(),
+            args.referencia,
+        ),
         BenchTarget::Evaluate => {
             bench::evaluate(&engine, args.n.unwrap_or(1_000_000), args.store.as_deref())
         }

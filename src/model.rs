@@ -75,8 +75,10 @@ impl Status {
 
     /// GLPI's numeric status (1 new … 6 closed).
     pub fn from_glpi_code(code: i64) -> Option<Status> {
-        usize::try_from(code - 1)
+        // checked: a log row may carry any number, i64::MIN included.
+        usize::try_from(code)
             .ok()
+            .and_then(|c| c.checked_sub(1))
             .and_then(|i| Status::ALL.get(i).copied())
     }
 
@@ -271,6 +273,7 @@ mod tests {
         assert_eq!(parse_priority("7"), None);
         assert_eq!(Status::from_glpi_code(4), Some(Status::Waiting));
         assert_eq!(Status::from_glpi_code(0), None);
+        assert_eq!(Status::from_glpi_code(i64::MIN), None);
         assert_eq!(Status::from_code("closed"), Some(Status::Closed));
         assert_eq!(Status::parse("En espera"), Some(Status::Waiting));
         assert_eq!(Status::parse("Resueltas"), Some(Status::Solved));

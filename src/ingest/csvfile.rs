@@ -77,6 +77,17 @@ pub fn open(path: &Path) -> Result<CsvSource, IngestError> {
     } else {
         Encoding::Windows1252
     };
+    let delimiter = detect_delimiter(path)?;
+    reopen(path, encoding, delimiter)
+}
+
+/// The delimiter of an export, read off its header line: the more frequent of `;` and `,`
+/// outside quotes (`;` on a tie).
+pub fn detect_delimiter(path: &Path) -> Result<u8, IngestError> {
+    let read_err = |source| IngestError::Read {
+        path: path.display().to_string(),
+        source,
+    };
     // The first line (as bytes; both encodings are ASCII-compatible for delimiters and quotes).
     let mut head = Vec::new();
     File::open(path)
@@ -85,24 +96,46 @@ pub fn open(path: &Path) -> Result<CsvSource, IngestError> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     let first_line = first_record_line(head);
     let (semi, comma) = count_outside_quotes(first_line);
-    let delimiter = if semi >= comma && semi > 0 {
+    Ok(if semi >= comma && semi > 0 {
         b';'
     } else {
         b','
-    };
-    reopen(path, encoding, delimiter)
+    })
 }
 
 /// Opens a file already checked by [`open`] again from its start, with the encoding and
 /// delimiter found then: a second pass over a large export must not repeat the whole-file scan.
 pub fn reopen(path: &Path, encoding: Encoding, delimiter: u8) -> Result<CsvSource, IngestError> {
+    open_reader(path, encoding, delimiter, true)
+}
+
+/// [`reopen`] without a progress bar: for reading just the header, or a pass the user does not
+/// wait on.
+pub fn reopen_quiet(
+    path: &Path,
+    encoding: Encoding,
+    delimiter: u8,
+) -> Result<CsvSource, IngestError> {
+    open_reader(path, encoding, delimiter, false)
+}
+
+fn open_reader(
+    path: &Path,
+    encoding: Encoding,
+    delimiter: u8,
+    show_progress: bool,
+) -> Result<CsvSource, IngestError> {
     let name = path.display().to_string();
     let read_err = |source| IngestError::Read {
         path: name.clone(),
         source,
     };
     let file = File::open(path).map_err(read_err)?;
-    let mut file = progress(path, file);
+    let mut file: Box<dyn Read> = if show_progress {
+        progress(path, file)
+    } else {
+        Box::new(file)
+    };
     let inner: Box<dyn Read> = match encoding {
         Encoding::Utf8 => {
             // Skip a UTF-8 BOM; any other first bytes are given back to the reader.
@@ -139,7 +172,7 @@ pub fn reopen(path: &Path, encoding: Encoding, delimiter: u8) -> Result<CsvSourc
 }
 
 /// Files at least this large show a progress bar when stderr is a terminal.
-const PROGRESS_FROM_BYTES: u64 = 4 * 1024 * 1024;
+pub const PROGRESS_FROM_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Wraps a file in a progress bar on stderr (bytes read of the total), hidden for small files
 /// and when stderr is not a terminal (CI, cron, pipes).

@@ -83,6 +83,29 @@ enum Field {
     AttentionTime,
 }
 
+impl Field {
+    /// The column of `fast_list_stage` holding this field (DuckDB-native path).
+    fn stage_column(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Title => "title",
+            Field::Status => "status",
+            Field::Opened => "opened",
+            Field::Solved => "solved",
+            Field::Closed => "closed",
+            Field::Priority => "priority",
+            Field::Category => "category",
+            Field::Type => "type",
+            Field::Technician => "technician",
+            Field::Group => "tech_group",
+            Field::Requester => "requester",
+            Field::Entity => "entity",
+            Field::LastUpdate => "last_update",
+            Field::AttentionTime => "attention",
+        }
+    }
+}
+
 /// Known header labels (folded: lower case, no accents, no `:`, single spaces) in es_CO,
 /// es_ES, English and French.
 const LABELS: &[(&str, Field)] = &[
@@ -200,9 +223,9 @@ pub struct ListOptions {
     pub date_format: Option<DateFormat>,
 }
 
-fn column_map(src: &CsvSource) -> HashMap<Field, usize> {
+fn column_map(headers: &[String]) -> HashMap<Field, usize> {
     let mut map = HashMap::new();
-    for (i, h) in src.headers.iter().enumerate() {
+    for (i, h) in headers.iter().enumerate() {
         let folded = fold_label(h);
         if let Some((_, f)) = LABELS.iter().find(|(l, _)| *l == folded) {
             map.entry(*f).or_insert(i);
@@ -211,12 +234,12 @@ fn column_map(src: &CsvSource) -> HashMap<Field, usize> {
     map
 }
 
-/// Reads a GLPI ticket list export. The file is read twice: once to decide the date order over
-/// the whole file, once to produce the records.
-pub fn read_list(path: &Path, opts: &ListOptions) -> Result<Records, IngestError> {
-    let name = path.display().to_string();
-    let mut src = csvfile::open(path)?;
-    let cols = column_map(&src);
+/// Refuses a list export without the columns every ticket needs.
+fn check_list_columns(
+    name: &str,
+    headers: &[String],
+    cols: &HashMap<Field, usize>,
+) -> Result<(), IngestError> {
     let missing: Vec<&str> = [
         (Field::Id, "ID"),
         (Field::Status, "Estado"),
@@ -226,20 +249,47 @@ pub fn read_list(path: &Path, opts: &ListOptions) -> Result<Records, IngestError
     .filter(|(f, _)| !cols.contains_key(f))
     .map(|(_, l)| *l)
     .collect();
-    if !missing.is_empty() {
-        return Err(IngestError::MissingColumns {
-            path: name,
-            expected: "una exportación de la lista de casos de GLPI".into(),
-            missing: missing.join(", "),
-            found: src
-                .headers
-                .iter()
-                .filter(|h| !h.is_empty())
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
+    if missing.is_empty() {
+        return Ok(());
     }
+    Err(IngestError::MissingColumns {
+        path: name.to_owned(),
+        expected: "una exportación de la lista de casos de GLPI".into(),
+        missing: missing.join(", "),
+        found: headers
+            .iter()
+            .filter(|h| !h.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// For the DuckDB-native path: checks the header of a list export like [`read_list`] does and
+/// names each file column after the field it holds (the staging column of
+/// `queries/fast_list_stage_create.sql`), or `_x<i>` when the reader ignores it.
+pub(super) fn list_stage_columns(
+    name: &str,
+    headers: &[String],
+) -> Result<Vec<String>, IngestError> {
+    let cols = column_map(headers);
+    check_list_columns(name, headers, &cols)?;
+    Ok((0..headers.len())
+        .map(|i| {
+            cols.iter()
+                .find(|&(_, &at)| at == i)
+                .map_or_else(|| format!("_x{i}"), |(f, _)| f.stage_column().to_owned())
+        })
+        .collect())
+}
+
+/// Reads a GLPI ticket list export. The file is read twice: once to decide the date order over
+/// the whole file, once to produce the records.
+pub fn read_list(path: &Path, opts: &ListOptions) -> Result<Records, IngestError> {
+    let name = path.display().to_string();
+    let mut src = csvfile::open(path)?;
+    let cols = column_map(&src.headers);
+    check_list_columns(&name, &src.headers, &cols)?;
     let format = detect_dates(&mut src, &cols, &name, opts.date_format)?;
     let src = csvfile::reopen(path, src.encoding, src.delimiter)?;
     let glpi10 = src.trailing_delimiter;
@@ -287,6 +337,12 @@ fn detect_dates(
             }
         }
     }
+    decide_dates(hits, name)
+}
+
+/// The date order from how many date values each order reads (ymd, dmy, mdy): the order that
+/// reads the most; a tie is ambiguous unless year-first is among the winners.
+pub(super) fn decide_dates(hits: [u64; 3], name: &str) -> Result<DateFormat, IngestError> {
     let best = hits.iter().copied().max().unwrap_or(0);
     let winners: Vec<DateFormat> = DateFormat::ALL
         .iter()
@@ -321,7 +377,7 @@ fn reject(line: u64, column: &str, raw: Option<&str>, reason: &str) -> Record {
 }
 
 /// A multi-valued GLPI cell (`A<br>B`) as one readable value.
-fn multi(v: Option<&str>) -> Option<String> {
+pub(super) fn multi(v: Option<&str>) -> Option<String> {
     v.map(|s| {
         s.split("<br>")
             .map(str::trim)
@@ -332,6 +388,90 @@ fn multi(v: Option<&str>) -> Option<String> {
     .filter(|s| !s.is_empty())
 }
 
+/// Why a row of the ticket list is rejected, in the order [`list_row`] checks. The DuckDB-native
+/// path (`queries/fast_list_check.sql`) computes the same numbers, so both give the same column
+/// and reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ListReject {
+    MissingId = 1,
+    MissingStatus,
+    UnknownStatus,
+    BadOpened,
+    BadSolved,
+    BadClosed,
+    BadLastUpdate,
+    BadDuration,
+    MissingOpened,
+    SolvedBeforeOpening,
+    ClosedBeforeOpening,
+    UnknownType,
+    UnknownPriority,
+}
+
+impl ListReject {
+    const ALL: [ListReject; 13] = [
+        ListReject::MissingId,
+        ListReject::MissingStatus,
+        ListReject::UnknownStatus,
+        ListReject::BadOpened,
+        ListReject::BadSolved,
+        ListReject::BadClosed,
+        ListReject::BadLastUpdate,
+        ListReject::BadDuration,
+        ListReject::MissingOpened,
+        ListReject::SolvedBeforeOpening,
+        ListReject::ClosedBeforeOpening,
+        ListReject::UnknownType,
+        ListReject::UnknownPriority,
+    ];
+
+    pub(super) fn from_code(code: i64) -> Option<ListReject> {
+        ListReject::ALL.into_iter().find(|r| *r as i64 == code)
+    }
+
+    /// The reject as stored: the column label and the Spanish reason.
+    pub(super) fn record(self, line: u64, raw: Option<&str>, format: DateFormat) -> Record {
+        let (column, reason) = match self {
+            ListReject::MissingId => ("ID", "falta el identificador del caso".to_owned()),
+            ListReject::MissingStatus => ("Estado", "falta el estado".to_owned()),
+            ListReject::UnknownStatus => ("Estado", "estado desconocido".to_owned()),
+            ListReject::BadOpened
+            | ListReject::BadSolved
+            | ListReject::BadClosed
+            | ListReject::BadLastUpdate => {
+                let field = match self {
+                    ListReject::BadOpened => Field::Opened,
+                    ListReject::BadSolved => Field::Solved,
+                    ListReject::BadClosed => Field::Closed,
+                    _ => Field::LastUpdate,
+                };
+                (
+                    label_of(field),
+                    format!("fecha inválida (formato {})", format.label()),
+                )
+            }
+            ListReject::BadDuration => (
+                "Tiempo en atender el servicio",
+                "duración ilegible (p. ej. \"2 días 3 horas 5 minutos\")".to_owned(),
+            ),
+            ListReject::MissingOpened => {
+                ("Fecha de Apertura", "falta la fecha de apertura".to_owned())
+            }
+            ListReject::SolvedBeforeOpening => (
+                label_of(Field::Solved),
+                "fecha anterior a la apertura del caso".to_owned(),
+            ),
+            ListReject::ClosedBeforeOpening => (
+                label_of(Field::Closed),
+                "fecha anterior a la apertura del caso".to_owned(),
+            ),
+            ListReject::UnknownType => ("Tipo", "tipo desconocido".to_owned()),
+            ListReject::UnknownPriority => ("Prioridad", "prioridad desconocida".to_owned()),
+        };
+        reject(line, column, raw, &reason)
+    }
+}
+
 fn list_row<'a>(
     get: &dyn Fn(Field) -> Option<&'a str>,
     line: u64,
@@ -339,27 +479,27 @@ fn list_row<'a>(
     glpi10: bool,
     entity: Option<&str>,
 ) -> Record {
+    let fail = |why: ListReject, raw: Option<&str>| why.record(line, raw, format);
     let Some(id) = get(Field::Id) else {
-        return reject(line, "ID", None, "falta el identificador del caso");
+        return fail(ListReject::MissingId, None);
     };
     let status = match get(Field::Status).map(|s| (s, Status::parse(s))) {
         Some((_, Some(s))) => s,
-        Some((raw, None)) => return reject(line, "Estado", Some(raw), "estado desconocido"),
-        None => return reject(line, "Estado", None, "falta el estado"),
+        Some((raw, None)) => return fail(ListReject::UnknownStatus, Some(raw)),
+        None => return fail(ListReject::MissingStatus, None),
     };
     let mut dates = [None; 4];
+    let bad = [
+        ListReject::BadOpened,
+        ListReject::BadSolved,
+        ListReject::BadClosed,
+        ListReject::BadLastUpdate,
+    ];
     for (k, f) in DATE_FIELDS.iter().enumerate() {
         if let Some(raw) = get(*f) {
             match format.parse(raw) {
                 Some(d) => dates[k] = Some(d),
-                None => {
-                    return reject(
-                        line,
-                        label_of(*f),
-                        Some(raw),
-                        &format!("fecha inválida (formato {})", format.label()),
-                    );
-                }
+                None => return fail(bad[k], Some(raw)),
             }
         }
     }
@@ -368,46 +508,32 @@ fn list_row<'a>(
         None => None,
         Some(raw) => match parse_duration(raw) {
             Some(secs) => Some(secs),
-            None => {
-                return reject(
-                    line,
-                    "Tiempo en atender el servicio",
-                    Some(raw),
-                    "duración ilegible (p. ej. \"2 días 3 horas 5 minutos\")",
-                );
-            }
+            None => return fail(ListReject::BadDuration, Some(raw)),
         },
     };
     let Some(created_at) = opened else {
-        return reject(
-            line,
-            "Fecha de Apertura",
-            None,
-            "falta la fecha de apertura",
-        );
+        return fail(ListReject::MissingOpened, None);
     };
-    for (d, f) in [(solved, Field::Solved), (closed, Field::Closed)] {
+    for (d, f, why) in [
+        (solved, Field::Solved, ListReject::SolvedBeforeOpening),
+        (closed, Field::Closed, ListReject::ClosedBeforeOpening),
+    ] {
         if d.is_some_and(|d| d < created_at) {
-            return reject(
-                line,
-                label_of(f),
-                get(f),
-                "fecha anterior a la apertura del caso",
-            );
+            return fail(why, get(f));
         }
     }
     let ticket_type = match get(Field::Type) {
         None => None,
         Some(t) => match TicketType::parse(t) {
             Some(x) => Some(x),
-            None => return reject(line, "Tipo", Some(t), "tipo desconocido"),
+            None => return fail(ListReject::UnknownType, Some(t)),
         },
     };
     let priority = match get(Field::Priority) {
         None => None,
         Some(p) => match parse_priority(p) {
             Some(x) => Some(x),
-            None => return reject(line, "Prioridad", Some(p), "prioridad desconocida"),
+            None => return fail(ListReject::UnknownPriority, Some(p)),
         },
     };
     // GLPI 10 writes a double quote inside a value as two apostrophes.
@@ -467,8 +593,19 @@ fn open_table(
     required: &[&str],
 ) -> Result<(CsvSource, HashMap<String, usize>), IngestError> {
     let src = csvfile::open(path)?;
-    let cols: HashMap<String, usize> = src
-        .headers
+    let cols = table_columns(path, &src.headers, what, required)?;
+    Ok((src, cols))
+}
+
+/// Maps the columns of a GLPI table export by name (trimmed, lower case; a repeated name means
+/// its last column) and refuses the file when a required one is missing.
+fn table_columns(
+    path: &Path,
+    headers: &[String],
+    what: &str,
+    required: &[&str],
+) -> Result<HashMap<String, usize>, IngestError> {
+    let cols: HashMap<String, usize> = headers
         .iter()
         .enumerate()
         .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
@@ -483,10 +620,90 @@ fn open_table(
             path: path.display().to_string(),
             expected: what.to_owned(),
             missing: missing.join(", "),
-            found: src.headers.join(", "),
+            found: headers.join(", "),
         });
     }
-    Ok((src, cols))
+    Ok(cols)
+}
+
+const LOGS_WHAT: &str = "una exportación de glpi_logs";
+const LOGS_REQUIRED: [&str; 5] = [
+    "items_id",
+    "date_mod",
+    "id_search_option",
+    "old_value",
+    "new_value",
+];
+
+/// Every column [`log_row`] reads. The DuckDB-native path handles only exports that have all of
+/// them (a plain database export does).
+pub(super) const LOGS_COLUMNS: [&str; 9] = [
+    "id",
+    "itemtype",
+    "items_id",
+    "linked_action",
+    "user_name",
+    "date_mod",
+    "id_search_option",
+    "old_value",
+    "new_value",
+];
+
+/// For the DuckDB-native path: checks the header of a `glpi_logs` export like [`read_logs`]
+/// does and names its columns as `queries/fast_logs_stage_load.sql` reads them (`_x<i>` for
+/// the columns [`log_row`] ignores or does not see). `None` when a column [`log_row`] reads is
+/// missing: that export is for the reference reader.
+pub(super) fn logs_stage_columns(
+    path: &Path,
+    headers: &[String],
+) -> Result<Option<Vec<String>>, IngestError> {
+    let cols = table_columns(path, headers, LOGS_WHAT, &LOGS_REQUIRED)?;
+    if LOGS_COLUMNS.iter().any(|c| !cols.contains_key(*c)) {
+        return Ok(None);
+    }
+    Ok(Some(
+        (0..headers.len())
+            .map(|i| {
+                LOGS_COLUMNS
+                    .iter()
+                    .find(|c| cols.get(**c) == Some(&i))
+                    .map_or_else(|| format!("_x{i}"), |c| (*c).to_owned())
+            })
+            .collect(),
+    ))
+}
+
+/// Why a `glpi_logs` row is rejected, in the order [`log_row`] checks (the DuckDB-native path
+/// computes the same numbers in SQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LogReject {
+    MissingTicket = 1,
+    BadDate,
+    UnknownStatusCode,
+}
+
+impl LogReject {
+    pub(super) fn from_code(code: i64) -> Option<LogReject> {
+        [
+            LogReject::MissingTicket,
+            LogReject::BadDate,
+            LogReject::UnknownStatusCode,
+        ]
+        .into_iter()
+        .find(|r| *r as i64 == code)
+    }
+
+    pub(super) fn record(self, line: u64, raw: Option<&str>) -> Record {
+        match self {
+            LogReject::MissingTicket => {
+                reject(line, "items_id", raw, "falta el identificador del caso")
+            }
+            LogReject::BadDate => reject(line, "date_mod", raw, "fecha inválida"),
+            LogReject::UnknownStatusCode => {
+                reject(line, "new_value", raw, "código de estado desconocido")
+            }
+        }
+    }
 }
 
 pub(crate) fn history_date(text: &str) -> Option<NaiveDateTime> {
@@ -497,17 +714,7 @@ pub(crate) fn history_date(text: &str) -> Option<NaiveDateTime> {
 /// assignments. Other rows carry no SLA information and are skipped.
 pub fn read_logs(path: &Path) -> Result<Records, IngestError> {
     let name = path.display().to_string();
-    let (src, cols) = open_table(
-        path,
-        "una exportación de glpi_logs",
-        &[
-            "items_id",
-            "date_mod",
-            "id_search_option",
-            "old_value",
-            "new_value",
-        ],
-    )?;
+    let (src, cols) = open_table(path, LOGS_WHAT, &LOGS_REQUIRED)?;
     let iter = src.reader.into_records().map(move |rec| {
         let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
         let line = rec.position().map_or(0, |p| p.line());
@@ -533,10 +740,10 @@ pub(crate) fn log_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, line: u64) -> R
         _ => return Record::Skip,
     };
     let Some(ticket_id) = get("items_id").filter(|s| !s.is_empty()) else {
-        return reject(line, "items_id", None, "falta el identificador del caso");
+        return LogReject::MissingTicket.record(line, None);
     };
     let Some(at) = get("date_mod").and_then(history_date) else {
-        return reject(line, "date_mod", get("date_mod"), "fecha inválida");
+        return LogReject::BadDate.record(line, get("date_mod"));
     };
     let non_empty = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(str::to_owned);
     let (mut old_value, mut new_value) = (non_empty(get("old_value")), non_empty(get("new_value")));
@@ -549,12 +756,7 @@ pub(crate) fn log_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, line: u64) -> R
         match code(&new_value) {
             Some(s) => new_value = Some(s.code().to_owned()),
             None => {
-                return reject(
-                    line,
-                    "new_value",
-                    get("new_value"),
-                    "código de estado desconocido",
-                );
+                return LogReject::UnknownStatusCode.record(line, get("new_value"));
             }
         }
         old_value = code(&old_value).map(|s| s.code().to_owned());

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use chrono::{Local, NaiveDateTime};
-use duckdb::params;
+use duckdb::{Connection, params};
 
 use super::{IngestError, IngestSummary, sha256_file};
 use crate::model::{Status, TicketType};
@@ -114,19 +114,9 @@ pub fn load_records<I>(
 where
     I: Iterator<Item = Result<Record, IngestError>>,
 {
-    let now = || {
-        Local::now()
-            .naive_local()
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
-    };
     let conn = store.conn_mut();
     let tx = conn.transaction()?;
-    let run_id: i64 = tx.query_row(
-        queries::INGEST_RUN_INSERT,
-        params![file, sha, kind, now()],
-        |r| r.get(0),
-    )?;
+    let run_id = begin_run(&tx, file, sha, kind)?;
     tx.execute_batch(queries::STAGING_TICKETS_CREATE)?;
     tx.execute_batch(queries::STAGING_EVENTS_CREATE)?;
     tx.execute_batch(queries::STAGING_SURVEYS_CREATE)?;
@@ -212,7 +202,7 @@ where
     let staged = std::time::Instant::now();
     tracing::info!(file, read, "filas leídas y preparadas");
     if n_tickets > 0 {
-        tx.execute_batch(queries::TICKETS_UPSERT)?;
+        move_staged_tickets(&tx)?;
         tracing::info!(
             file,
             seconds = staged.elapsed().as_secs_f64(),
@@ -230,25 +220,9 @@ where
     if n_surveys > 0 {
         tx.execute_batch(queries::SURVEYS_UPSERT)?;
     }
-    {
-        let mut stmt = tx.prepare(queries::INGEST_REJECT_INSERT)?;
-        for r in &rejects {
-            stmt.execute(params![run_id, r.line as i64, r.column, r.raw, r.reason])?;
-        }
-    }
+    insert_rejects(&tx, run_id, &rejects)?;
     let rejected = rejects.len() as u64;
-    let status = if rejected == 0 { "ok" } else { "partial" };
-    tx.execute(
-        queries::INGEST_RUN_FINISH,
-        params![
-            read as i64,
-            accepted as i64,
-            rejected as i64,
-            now(),
-            status,
-            run_id
-        ],
-    )?;
+    finish_run(&tx, run_id, read, accepted, rejected)?;
     tx.execute_batch(
         "DROP TABLE IF EXISTS staging_tickets; DROP TABLE IF EXISTS staging_events; \
          DROP TABLE IF EXISTS staging_surveys;",
@@ -265,4 +239,99 @@ where
         skipped,
         sample_rejects: rejects,
     })
+}
+
+/// The local time as stored in `ingest_runs`.
+pub(super) fn now() -> String {
+    Local::now()
+        .naive_local()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Opens the `ingest_runs` record of a file inside its transaction; returns the run id.
+pub(super) fn begin_run(
+    tx: &Connection,
+    file: &str,
+    sha: &str,
+    kind: &str,
+) -> Result<i64, duckdb::Error> {
+    tx.query_row(
+        queries::INGEST_RUN_INSERT,
+        params![file, sha, kind, now()],
+        |r| r.get(0),
+    )
+}
+
+/// Reserves the id of a run before its transaction.
+pub(super) fn reserve_run(conn: &Connection) -> Result<i64, duckdb::Error> {
+    conn.query_row(queries::INGEST_RUN_NEXT_ID, [], |r| r.get(0))
+}
+
+/// Opens the `ingest_runs` record of a file under a reserved id, started at `started` (see
+/// [`now`]).
+pub(super) fn begin_reserved_run(
+    tx: &Connection,
+    run_id: i64,
+    file: &str,
+    sha: &str,
+    kind: &str,
+    started: &str,
+) -> Result<(), duckdb::Error> {
+    tx.execute(
+        queries::INGEST_RUN_INSERT_ID,
+        params![run_id, file, sha, kind, started],
+    )?;
+    Ok(())
+}
+
+/// Closes the run record with its counts: `ok`, or `partial` when rows were rejected.
+pub(super) fn finish_run(
+    tx: &Connection,
+    run_id: i64,
+    read: u64,
+    accepted: u64,
+    rejected: u64,
+) -> Result<(), duckdb::Error> {
+    let status = if rejected == 0 { "ok" } else { "partial" };
+    tx.execute(
+        queries::INGEST_RUN_FINISH,
+        params![
+            read as i64,
+            accepted as i64,
+            rejected as i64,
+            now(),
+            status,
+            run_id
+        ],
+    )?;
+    Ok(())
+}
+
+/// Records the rejected rows of a run, in file order.
+pub(super) fn insert_rejects(
+    tx: &Connection,
+    run_id: i64,
+    rejects: &[Reject],
+) -> Result<(), duckdb::Error> {
+    let mut stmt = tx.prepare(queries::INGEST_REJECT_INSERT)?;
+    for r in rejects {
+        stmt.execute(params![run_id, r.line as i64, r.column, r.raw, r.reason])?;
+    }
+    Ok(())
+}
+
+/// Moves `staging_tickets` into `tickets` (tickets_upsert.sql). On a first load — no staged key
+/// in the store yet, none repeated in the file — a plain insert does the same, much faster than
+/// the conflict handling of the upsert.
+pub(super) fn move_staged_tickets(tx: &Connection) -> Result<(), duckdb::Error> {
+    let (existing, repeated): (i64, i64) =
+        tx.query_row(queries::TICKETS_STAGED_CHECK, [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    if existing == 0 && repeated == 0 {
+        tx.execute_batch(queries::TICKETS_INSERT_STAGED)
+    } else {
+        tx.execute_batch(queries::TICKETS_UPSERT)
+    }
 }

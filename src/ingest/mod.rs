@@ -5,8 +5,10 @@
 pub mod canonical;
 pub mod csvfile;
 pub mod dexon;
+pub mod fast;
 pub mod glpi;
 pub mod glpi_api;
+pub mod inspect;
 mod load;
 pub mod table;
 

@@ -14,6 +14,8 @@ queries! {
     INGEST_RUN_INSERT => "ingest_run_insert.sql",
     INGEST_RUN_FINISH => "ingest_run_finish.sql",
     INGEST_REJECT_INSERT => "ingest_reject_insert.sql",
+    INGEST_RUN_NEXT_ID => "ingest_run_next_id.sql",
+    INGEST_RUN_INSERT_ID => "ingest_run_insert_id.sql",
     STAGING_TICKETS_CREATE => "staging_tickets_create.sql",
     STAGING_EVENTS_CREATE => "staging_events_create.sql",
     STAGING_SURVEYS_CREATE => "staging_surveys_create.sql",
@@ -66,6 +68,29 @@ queries! {
     ALERTS_MARK_FAILED => "alerts_mark_failed.sql",
     ALERTS_ATTEMPT_INSERT => "alerts_attempt_insert.sql",
     ALERTS_PENDING_COUNT => "alerts_pending_count.sql",
+    TICKETS_STAGED_CHECK => "tickets_staged_check.sql",
+    TICKETS_INSERT_STAGED => "tickets_insert_staged.sql",
+    FAST_LOGS_STAGE_CREATE => "fast_logs_stage_create.sql",
+    FAST_LOGS_STAGE_LOAD => "fast_logs_stage_load.sql",
+    FAST_LOGS_SUMMARY => "fast_logs_summary.sql",
+    FAST_LOGS_REJECTS => "fast_logs_rejects.sql",
+    FAST_LOGS_EVENTS_INSERT => "fast_logs_events_insert.sql",
+    FAST_LIST_STAGE_CREATE => "fast_list_stage_create.sql",
+    FAST_LIST_STAGE_LOAD => "fast_list_stage_load.sql",
+    FAST_LIST_COUNT => "fast_list_count.sql",
+    FAST_LIST_VALUES_PLAIN => "fast_list_values_plain.sql",
+    FAST_LIST_VALUES_TRIMMED => "fast_list_values_trimmed.sql",
+    FAST_LIST_VALUES_VIEW => "fast_list_values_view.sql",
+    FAST_LIST_DATES => "fast_list_dates.sql",
+    FAST_LIST_DATE_HITS => "fast_list_date_hits.sql",
+    FAST_LIST_LABELS => "fast_list_labels.sql",
+    FAST_LABELS_CREATE => "fast_labels_create.sql",
+    FAST_LIST_CHECKED_CREATE => "fast_list_checked_create.sql",
+    FAST_LIST_CHECK => "fast_list_check.sql",
+    FAST_LIST_STAGED_VIEW => "fast_list_staged_view.sql",
+    FAST_LIST_STAGED_VIEW_DROP => "fast_list_staged_view_drop.sql",
+    FAST_LIST_SUMMARY => "fast_list_summary.sql",
+    FAST_LIST_REJECTS => "fast_list_rejects.sql",
 }
 
 /// Statements that create temporary tables other statements read; they run first when every
@@ -76,7 +101,26 @@ pub const SETUP: &[&str] = &[
     STAGING_SURVEYS_CREATE,
     EVAL_RESULTS_CREATE,
     ALERTS_CURRENT_CREATE,
+    FAST_MACROS,
+    FAST_LOGS_STAGE_CREATE,
+    FAST_LIST_STAGE_CREATE,
+    FAST_LIST_VALUES_TRIMMED,
+    FAST_LIST_VALUES_PLAIN,
+    FAST_LABELS_CREATE,
+    FAST_LIST_CHECKED_CREATE,
 ];
+
+/// The temporary macros of the DuckDB-native ingest path (several statements).
+pub const FAST_MACROS: &str = include_str!("../../queries/fast_macros.sql");
+
+/// Prefix that asks for a statement's physical plan as JSON (not a statement by itself).
+pub const EXPLAIN_JSON: &str = include_str!("../../queries/explain_json.sql");
+
+/// Drops the staged text of a ticket list once judged (several statements).
+pub const FAST_LIST_STAGE_DROP: &str = include_str!("../../queries/fast_list_stage_drop.sql");
+
+/// Drops what the DuckDB-native ingest path leaves on a connection (several statements).
+pub const FAST_DROP: &str = include_str!("../../queries/fast_drop.sql");
 
 /// Schema bookkeeping, run before migrations.
 pub const SCHEMA_MIGRATIONS: &str = include_str!("../../queries/schema_migrations.sql");

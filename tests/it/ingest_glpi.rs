@@ -8,7 +8,7 @@ use mesa_sla::store::Store;
 
 use crate::helpers::{assert_reproduces, fixtures};
 
-fn samples() -> PathBuf {
+pub fn samples() -> PathBuf {
     fixtures().join("samples")
 }
 
@@ -52,7 +52,7 @@ fn assert_golden(list: &Path, opts: &glpi::ListOptions) {
 }
 
 /// The sample list as rows of strings (GLPI 10 quirks undone: `''` back to `"`).
-fn sample_rows() -> Vec<Vec<String>> {
+pub fn sample_rows() -> Vec<Vec<String>> {
     let mut r = csv::ReaderBuilder::new()
         .delimiter(b';')
         .has_headers(false)
@@ -76,7 +76,7 @@ fn sample_rows() -> Vec<Vec<String>> {
 }
 
 /// Writes rows as a GLPI 11 export: no BOM, CRLF, RFC 4180 quoting.
-fn write_glpi11(path: &Path, rows: &[Vec<String>], delimiter: u8) {
+pub fn write_glpi11(path: &Path, rows: &[Vec<String>], delimiter: u8) {
     let mut w = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .terminator(csv::Terminator::CRLF)
@@ -165,7 +165,7 @@ fn english_and_french_headers() {
 }
 
 /// Rewrites every `YYYY-MM-DD HH:MM` date of the list in another order.
-fn with_dates(rows: &[Vec<String>], order: fn(&str, &str, &str) -> String) -> Vec<Vec<String>> {
+pub fn with_dates(rows: &[Vec<String>], order: fn(&str, &str, &str) -> String) -> Vec<Vec<String>> {
     rows.iter()
         .enumerate()
         .map(|(i, row)| {

@@ -11,6 +11,7 @@ mod helpers;
 mod http;
 mod ingest_canonical;
 mod ingest_dexon;
+mod ingest_fast;
 mod ingest_glpi;
 mod report;
 mod schedule;

@@ -1,0 +1,30 @@
+-- The staged ticket list judged (fast_list_check.sql): the columns of staging_tickets, then the
+-- reject number (glpi::ListReject) and raw value of a rejected row.
+CREATE OR REPLACE TEMP TABLE fast_list_checked (
+    source          VARCHAR,
+    ticket_id       VARCHAR,
+    entity          VARCHAR,
+    title           VARCHAR,
+    type            VARCHAR,
+    priority        TINYINT,
+    priority_label  VARCHAR,
+    category        VARCHAR,
+    service         VARCHAR,
+    technician      VARCHAR,
+    tech_group      VARCHAR,
+    requester       VARCHAR,
+    channel         VARCHAR,
+    status          VARCHAR,
+    status_label    VARCHAR,
+    created_at      TIMESTAMP,
+    taken_at        TIMESTAMP,
+    solved_at       TIMESTAMP,
+    closed_at       TIMESTAMP,
+    last_update     TIMESTAMP,
+    satisfaction    DOUBLE,
+    ingest_run      BIGINT,
+    attention_source_seconds BIGINT,
+    line            BIGINT,
+    reject          TINYINT,
+    reject_raw      VARCHAR
+);
