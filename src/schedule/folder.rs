@@ -186,6 +186,25 @@ struct Readers {
 }
 
 impl Readers {
+    /// Loads one file of a known kind: the GLPI list and history through the DuckDB-native
+    /// path the `ingest` command uses (it falls back to the row reader by itself), the rest
+    /// through their readers.
+    fn load(
+        &self,
+        kind: Kind,
+        store: &mut Store,
+        path: &Path,
+    ) -> Result<IngestSummary, IngestError> {
+        match kind {
+            Kind::GlpiList => ingest::fast::glpi_list(store, path, &self.list),
+            Kind::GlpiLogs => ingest::fast::glpi_logs(store, path),
+            _ => {
+                let (label, records) = self.open(kind, path)?;
+                ingest::load_file(store, path, label, records)
+            }
+        }
+    }
+
     fn open(&self, kind: Kind, path: &Path) -> Result<(&'static str, Records), IngestError> {
         Ok(match kind {
             Kind::GlpiList => ("glpi-csv", glpi::read_list(path, &self.list)?),
@@ -385,12 +404,8 @@ pub fn ingest_folder(
         name, path, kind, ..
     } in queue
     {
-        let loaded = kind.and_then(|kind| {
-            readers
-                .open(kind, &path)
-                .and_then(|(label, records)| ingest::load_file(store, &path, label, records))
-                .map_err(|e| e.to_string())
-        });
+        let loaded =
+            kind.and_then(|kind| readers.load(kind, store, &path).map_err(|e| e.to_string()));
         match loaded {
             Ok(s) => {
                 tracing::info!(file = %name, run = s.run_id, "archivo de la carpeta cargado");
