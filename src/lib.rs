@@ -2,7 +2,9 @@
 //!
 //! Domain core without I/O: [`calendar`], [`sla`], [`model`]. Adapters: [`store`] (DuckDB),
 //! [`ingest`] (source files), [`evaluation`] (store ↔ engine), [`demo`] (synthetic data).
-//! [`schedule`] runs jobs (ingest, evaluation, report…) on cron expressions inside `serve`.
+//! [`indicators`] (quarterly figures, no I/O), [`report`] (workbook, charts), [`web`] (dashboard
+//! and API), [`alerts`] (outbox and SMTP). [`schedule`] runs jobs (ingest, evaluation, alerts,
+//! report…) on cron expressions inside `serve`.
 //! [`commands`] wires them for the CLI defined in [`cli`].
 
 pub mod alerts;
