@@ -177,7 +177,11 @@ const DIRECTOR: &str = "director.tic@entidad.gov.co";
 const REDES: &str = "redes@entidad.gov.co";
 
 fn config(port: u16, extra_alerts: &str) -> Config {
-    let text = format!(
+    Config::parse(&config_text(port, extra_alerts), "prueba").expect("test config")
+}
+
+fn config_text(port: u16, extra_alerts: &str) -> String {
+    format!(
         r#"
 glpi_base_url = "https://glpi.example/"
 
@@ -208,8 +212,7 @@ priority = []
 to = ["{MESA}"]
 escalate_to = ["Director TIC <{DIRECTOR}>"]
 "#
-    );
-    Config::parse(&text, "prueba").expect("test config")
+    )
 }
 
 fn load(store: &mut Store) {
@@ -417,6 +420,58 @@ fn one_message_per_crossing_and_nothing_lost_in_an_outage() {
         ),
         4
     );
+}
+
+/// The scheduler's job through the binary: `run-job alerts --as-of` decides and delivers in
+/// one run, records the run, and a second run at the same instant sends nothing.
+#[test]
+fn run_job_alerts_decides_and_delivers_through_the_binary() {
+    if !smtp_server_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mail = tmp.path().join("buzon");
+    std::fs::create_dir(&mail).expect("inbox dir");
+    let port = free_port();
+    let cfg = tmp.path().join("mesa-sla.toml");
+    std::fs::write(&cfg, config_text(port, "")).expect("config written");
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_mesa-sla"))
+            .current_dir(tmp.path())
+            .args(["--db", "s.duckdb", "--config", "mesa-sla.toml"])
+            .args(args)
+            .output()
+            .expect("binary runs");
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{args:?}: {out}{err}");
+        out
+    };
+    let tickets = dir().join("tickets.csv");
+    let events = dir().join("events.csv");
+    run(&[
+        "ingest",
+        "canonical",
+        tickets.to_str().expect("utf-8 path"),
+        events.to_str().expect("utf-8 path"),
+    ]);
+    let _server = SmtpSink::start(port, &mail);
+    let out = run(&["run-job", "alerts", "--as-of", "2025-07-08 09:45:00"]);
+    assert!(out.contains("5 alertas nuevas, 5 enviadas"), "{out}");
+    assert_eq!(inbox(&mail).len(), 5);
+    let out = run(&["run-job", "alerts", "--as-of", "2025-07-08 09:45:00"]);
+    assert!(out.contains("0 alertas nuevas"), "{out}");
+    assert_eq!(inbox(&mail).len(), 5, "nothing is sent twice");
+    let store = Store::open(&tmp.path().join("s.duckdb")).expect("store");
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM job_runs WHERE job = 'alerts' AND outcome = 'ok' \
+             AND trigger = 'manual'"
+        ),
+        2
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM alerts_outbox"), 5);
 }
 
 #[test]

@@ -1043,13 +1043,26 @@ fn cli_ingest_glpi_api_then_evaluate_reproduces_expected_csv() {
         "{out}"
     );
     assert!(!out.contains(USER_TOKEN) && !stderr(&o).contains(USER_TOKEN));
-    let o = run(&["ingest", "glpi-api"]);
+    // The scheduler's job runs the same incremental pull and records itself.
+    let o = run(&["run-job", "glpi-sync"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("sin cambios desde 2025-12-31 21:06:00"),
         "{}",
         stdout(&o)
     );
+    {
+        let store = Store::open(&dir.path().join("s.duckdb")).expect("store");
+        let runs: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM job_runs WHERE job = 'glpi-sync' AND outcome = 'ok'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("job runs");
+        assert_eq!(runs, 1);
+    }
     let o = run(&[
         "evaluate",
         "--as-of",
