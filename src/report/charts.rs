@@ -89,6 +89,14 @@ pub fn write_all(set: &IndicatorSet, dir: &Path, stem: &str) -> Result<Vec<PathB
     Ok(out)
 }
 
+/// Renders one chart as a PNG file at `path` (the dashboard's slide-sized download).
+pub fn png(name: &str, set: &IndicatorSet, path: &Path) -> Result<(), String> {
+    register_fonts();
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    draw(name, set, &root).map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
 /// Renders one chart as an SVG document in memory (for the dashboard).
 pub fn svg(name: &str, set: &IndicatorSet) -> Result<String, String> {
     register_fonts();

@@ -243,7 +243,11 @@ pub async fn overview(
     let charts: Vec<_> = CHARTS
         .iter()
         .map(|(name, title)| {
-            context! { url => format!("/graficos/{name}.svg?{query}"), title => *title }
+            context! {
+                url => format!("/graficos/{name}.svg?{query}"),
+                png_url => format!("/graficos/{name}.png?{query}"),
+                title => *title
+            }
         })
         .collect();
     let priorities: Vec<(u8, &str)> = (1..=6).rev().map(|p| (p, priority_label_es(p))).collect();
@@ -407,7 +411,12 @@ pub async fn chart(
     Path(file): Path<String>,
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, PageError> {
-    let name = file.strip_suffix(".svg").unwrap_or(&file).to_owned();
+    // `name.svg` for the page, `name.png` (1280×720) to paste into a presentation.
+    let (name, png) = match file.rsplit_once('.') {
+        Some((n, "png")) => (n.to_owned(), true),
+        Some((n, "svg")) => (n.to_owned(), false),
+        _ => (file.clone(), false),
+    };
     if !CHARTS.iter().any(|(n, _)| *n == name) {
         return Err(ApiError::NotFound(format!("no existe el gráfico «{name}»")).into());
     }
@@ -415,6 +424,21 @@ pub async fn chart(
     let cached = state
         .indicator_set(view.entity, view.quarter, view.filters)
         .await?;
+    if png {
+        // plotters encodes PNG to a file: one of its own in the server's temporary folder.
+        let file = tempfile::Builder::new()
+            .suffix(".png")
+            .tempfile_in(state.downloads.path())
+            .map_err(ApiError::internal)?;
+        let bytes = tokio::task::spawn_blocking(move || {
+            crate::report::charts::png(&name, &cached.set, file.path())?;
+            std::fs::read(file.path()).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+        return Ok(([(header::CONTENT_TYPE, "image/png")], bytes).into_response());
+    }
     let svg = tokio::task::spawn_blocking(move || crate::report::charts::svg(&name, &cached.set))
         .await
         .map_err(ApiError::internal)?

@@ -207,6 +207,16 @@ async fn ticket_page_charts_downloads_health_and_metrics() {
     assert_eq!(svg.status, 200);
     assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
     assert!(svg.text().contains("<svg"));
+    let png = app
+        .get(&format!("/graficos/cumplimiento_mensual.png?{VIEW}"))
+        .await;
+    assert_eq!(png.status, 200);
+    assert_eq!(png.header("content-type"), Some("image/png"));
+    assert!(png.body.starts_with(b"\x89PNG"), "a PNG image");
+    assert_eq!(
+        app.get(&format!("/graficos/otro.png?{VIEW}")).await.status,
+        404
+    );
     let xlsx = app
         .get(&format!("/descargas/indicadores.xlsx?{VIEW}"))
         .await;
