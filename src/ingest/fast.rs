@@ -263,22 +263,16 @@ pub fn try_glpi_list(
         Ok((r.get(0)?, r.get(1)?))
     })?;
     let (read, rejected) = (read as u64, rejected as u64);
-    let rejects: Vec<(i64, i64, Option<String>)> = conn
-        .prepare(queries::FAST_LIST_REJECTS)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    let Some(lines) = record_lines(path, prepared.delimiter, &rejects)? else {
-        return Ok(prepared.decline("los números de línea no cuadran"));
+    let mut stored = match stored_rejects(
+        conn,
+        queries::FAST_LIST_REJECTS,
+        path,
+        prepared.delimiter,
+        |code, line, raw| ListReject::from_code(code).map(|why| why.record(line, raw, format)),
+    )? {
+        Ok(stored) => stored,
+        Err(why) => return Ok(prepared.decline(why)),
     };
-    let mut stored = Vec::with_capacity(rejects.len());
-    for ((_, code, raw), line) in rejects.iter().zip(lines) {
-        let Some(why) = ListReject::from_code(*code) else {
-            return Ok(prepared.decline("motivo de rechazo desconocido"));
-        };
-        if let Record::Reject(r) = why.record(line, raw.as_deref(), format) {
-            stored.push(r);
-        }
-    }
     phases.done("rechazos");
     let tx = conn.unchecked_transaction()?;
     load::begin_reserved_run(
@@ -397,22 +391,16 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
             .decline("fechas o identificadores que solo el lector de referencia interpreta"));
     }
     let (read, skipped, rejected) = (read as u64, skipped as u64, rejected as u64);
-    let rejects: Vec<(i64, i64, Option<String>)> = conn
-        .prepare(queries::FAST_LOGS_REJECTS)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    let Some(lines) = record_lines(path, prepared.delimiter, &rejects)? else {
-        return Ok(prepared.decline("los números de línea no cuadran"));
+    let mut stored = match stored_rejects(
+        conn,
+        queries::FAST_LOGS_REJECTS,
+        path,
+        prepared.delimiter,
+        |code, line, raw| LogReject::from_code(code).map(|why| why.record(line, raw)),
+    )? {
+        Ok(stored) => stored,
+        Err(why) => return Ok(prepared.decline(why)),
     };
-    let mut stored = Vec::with_capacity(rejects.len());
-    for ((_, code, raw), line) in rejects.iter().zip(lines) {
-        let Some(why) = LogReject::from_code(*code) else {
-            return Ok(prepared.decline("motivo de rechazo desconocido"));
-        };
-        if let Record::Reject(r) = why.record(line, raw.as_deref()) {
-            stored.push(r);
-        }
-    }
     let accepted = read - skipped - rejected;
     let run_id = load::reserve_run(conn)?;
     let tx = conn.unchecked_transaction()?;
@@ -451,6 +439,35 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
 /// The line of each rejected record (by its number from 0, in increasing order) exactly as the
 /// reference reader reports it: the `csv` crate reads the file again up to the last one. Only
 /// files with rejects pay for this pass. `None` if the file has fewer records than expected.
+/// The rejects a `*_rejects.sql` query lists (record index, reason code, raw value) as store
+/// rows, each with the file line of its record. `Err` names why the DuckDB path must decline:
+/// line numbers that do not match the records, or a reason code the reader does not know.
+fn stored_rejects(
+    conn: &Connection,
+    sql: &str,
+    path: &Path,
+    delimiter: u8,
+    record: impl Fn(i64, u64, Option<&str>) -> Option<Record>,
+) -> Result<Result<Vec<load::Reject>, &'static str>, IngestError> {
+    let rejects: Vec<(i64, i64, Option<String>)> = conn
+        .prepare(sql)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let Some(lines) = record_lines(path, delimiter, &rejects)? else {
+        return Ok(Err("los números de línea no cuadran"));
+    };
+    let mut stored = Vec::with_capacity(rejects.len());
+    for ((_, code, raw), line) in rejects.iter().zip(lines) {
+        let Some(rec) = record(*code, line, raw.as_deref()) else {
+            return Ok(Err("motivo de rechazo desconocido"));
+        };
+        if let Record::Reject(r) = rec {
+            stored.push(r);
+        }
+    }
+    Ok(Ok(stored))
+}
+
 fn record_lines<T, U>(
     path: &Path,
     delimiter: u8,
