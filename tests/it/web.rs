@@ -9,8 +9,12 @@ use mesa_sla::report;
 use mesa_sla::store::Store;
 use mesa_sla::web::{API_ROUTES, AppState, OPENAPI, WebConfig, check_bind};
 
+use crate::helpers::{cut, fixtures, sample_config};
 use crate::http::{Response, encode, query, send, send_authorized};
 use crate::report::{hand_engine, hand_store};
+use mesa_sla::config::Engine;
+use mesa_sla::evaluation::evaluate_store;
+use mesa_sla::ingest::{self, canonical};
 
 const INGEST_TOKEN: &str = "token-de-carga-de-prueba";
 
@@ -36,13 +40,18 @@ impl App {
 
 /// Starts the real server on a free port over a store holding the hand-computed quarter.
 pub async fn spawn_app(web: WebConfig) -> App {
+    spawn_app_over(web, hand_engine, hand_store).await
+}
+
+/// Starts the real server on a free port over a store that `fill` prepares.
+async fn spawn_app_over(web: WebConfig, engine: fn() -> Engine, fill: fn(&mut Store)) -> App {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("web.duckdb");
     let store = tokio::task::spawn_blocking({
         let db = db.clone();
         move || {
             let mut store = Store::open(&db).expect("store");
-            hand_store(&mut store);
+            fill(&mut store);
             store
         }
     })
@@ -50,7 +59,7 @@ pub async fn spawn_app(web: WebConfig) -> App {
     .expect("store task");
     let state = AppState::new(
         store,
-        hand_engine(),
+        engine(),
         Definitions::builtin(),
         web,
         Some("https://mesa.prueba.gov.co".into()),
@@ -70,6 +79,20 @@ pub async fn spawn_app(web: WebConfig) -> App {
         _dir: dir,
         db,
     }
+}
+
+fn sample_engine() -> Engine {
+    sample_config().engine().expect("engine")
+}
+
+/// The GLPI samples (canonical fixture), evaluated at the samples' cut.
+fn sample_fill(store: &mut Store) {
+    for name in ["tickets.csv", "events.csv"] {
+        let path = fixtures().join("canonical").join(name);
+        let (kind, records) = canonical::read(&path, "canonical").expect("readable fixture");
+        ingest::load_file(store, &path, kind.label(), records).expect("fixture loads");
+    }
+    evaluate_store(store, &sample_engine(), cut(), cut()).expect("evaluated");
 }
 
 const VIEW: &str = "entity=Prueba&quarter=2025-Q3";
@@ -126,6 +149,114 @@ async fn overview_page_and_indicator_json_match_the_indicator_set() {
     );
     let breaches = app.get(&format!("/api/v1/breaches?{VIEW}")).await.json();
     assert_eq!(breaches.as_array().map(Vec::len), Some(4));
+}
+
+/// Over the 300 sample tickets: for every entity and quarter with tickets, the API's indicator
+/// set is the report's, the overview shows its registered count, and each ticket's clocks in
+/// the API are the stored results.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_samples_served_match_the_report_and_the_results() {
+    let app = spawn_app_over(WebConfig::default(), sample_engine, sample_fill).await;
+    let db = app.db.clone();
+    let (views, results) = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&db).expect("store");
+        let conn = store.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT DISTINCT entity, year(created_at), quarter(created_at) FROM tickets \
+                 ORDER BY ALL",
+            )
+            .expect("prepare");
+        let keys: Vec<(String, i32, i32)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let views: Vec<(String, String, String)> = keys
+            .into_iter()
+            .map(|(entity, y, q)| {
+                let quarter = Quarter::new(y, q as u8).expect("quarter");
+                let set = report::indicator_set(
+                    &store,
+                    &sample_engine(),
+                    &Definitions::builtin(),
+                    &entity,
+                    quarter,
+                )
+                .expect("set");
+                let json = serde_json::to_string(&set).expect("serialise");
+                (entity, quarter.to_string(), json)
+            })
+            .collect();
+        let mut stmt = conn
+            .prepare(
+                "SELECT source, ticket_id, metric, state, business_seconds FROM sla_results \
+                 ORDER BY ticket_id LIMIT 40",
+            )
+            .expect("prepare");
+        let results: Vec<(String, String, String, String, i64)> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        (views, results)
+    })
+    .await
+    .expect("task");
+    assert!(
+        views.len() >= 2,
+        "the samples span several quarters: {views:?}"
+    );
+    for (entity, quarter, expected) in &views {
+        let q = query(&[("entity", entity), ("quarter", quarter)]);
+        let json = app.get(&format!("/api/v1/indicators?{q}")).await;
+        assert_eq!(json.status, 200);
+        assert!(
+            json.text() == *expected,
+            "{entity} {quarter}: the API's indicator set differs from the report's"
+        );
+        let registered = json.json()["current"]["total"]["registered"].clone();
+        let page = app.get(&format!("/?{q}")).await;
+        assert_eq!(page.status, 200);
+        let html = page.text();
+        let tile = html
+            .split("data-id=\"registrados\"")
+            .nth(1)
+            .expect("registered tile");
+        let value = tile
+            .split("class=\"value\">")
+            .nth(1)
+            .and_then(|v| v.split('<').next())
+            .expect("tile value");
+        assert_eq!(
+            value.replace('.', ""),
+            registered.to_string(),
+            "{entity} {quarter}"
+        );
+    }
+    assert!(!results.is_empty());
+    for (source, id, metric, state, business) in results {
+        let t = app
+            .get(&format!(
+                "/api/v1/tickets/{}/{}",
+                encode(&source),
+                encode(&id)
+            ))
+            .await;
+        assert_eq!(t.status, 200, "{source}/{id}");
+        let body = t.json();
+        let clock = body["clocks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["metric"] == metric.as_str()))
+            .unwrap_or_else(|| panic!("{source}/{id}: no {metric} clock in {body}"));
+        assert_eq!(clock["state"], state.as_str(), "{source}/{id} {metric}");
+        assert_eq!(
+            clock["business_seconds"], business,
+            "{source}/{id} {metric}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
