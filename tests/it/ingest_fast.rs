@@ -9,7 +9,7 @@ use mesa_sla::ingest::{self, IngestSummary, fast, glpi};
 use mesa_sla::store::Store;
 
 use crate::helpers::assert_reproduces;
-use crate::ingest_glpi::{sample_rows, samples, with_dates, write_glpi11};
+use crate::ingest_glpi::{ENGLISH_HEADER, sample_rows, samples, with_dates, write_glpi11};
 
 /// Every row of a table as text, in a stable order.
 fn dump(store: &Store, sql: &str) -> Vec<Vec<Option<String>>> {
@@ -275,25 +275,7 @@ fn list_samples_and_their_variants_load_the_same_through_duckdb() {
     list_agrees(&mdy, &opts);
 
     let mut english = sample_rows();
-    english[0] = [
-        "ID",
-        "Title",
-        "Status",
-        "Opening date",
-        "Resolution date",
-        "Closing date",
-        "Priority",
-        "Category",
-        "Type",
-        "Assigned to - Technician",
-        "Assigned to - Technician group",
-        "Requester - Requester",
-        "Entity",
-        "Last update",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    english[0] = ENGLISH_HEADER.iter().map(|s| s.to_string()).collect();
     let en = dir.path().join("en.csv");
     write_glpi11(&en, &english, b';');
     list_agrees(&en, &opts);
