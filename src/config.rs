@@ -339,6 +339,40 @@ impl Engine {
     }
 }
 
+/// The named sections of the example configuration (`[name]` or `[[name]]`, commented or not,
+/// each up to the next blank line) with their commented settings uncommented and the prose
+/// comments dropped: what a user who enables those sections gets. For the tests of the modules
+/// that document a section in the example.
+#[cfg(test)]
+pub(crate) fn example_sections(names: &[&str]) -> String {
+    let is_header = |text: &str| {
+        let name = text.trim_start_matches('[').trim_end_matches(']');
+        text.starts_with('[') && names.contains(&name)
+    };
+    // A TOML line rather than prose: a table header or `key = value` with a plain key.
+    let is_setting = |text: &str| {
+        text.starts_with('[')
+            || text.split_once(" = ").is_some_and(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            })
+    };
+    let mut out = String::new();
+    let mut inside = false;
+    for line in EXAMPLE.lines() {
+        let text = line.strip_prefix("# ").unwrap_or(line);
+        if line.trim().is_empty() {
+            inside = false;
+        } else if is_header(text) {
+            inside = true;
+        }
+        if inside && (line.starts_with("# ") && is_setting(text) || !line.starts_with('#')) {
+            out.push_str(text);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -596,30 +596,11 @@ escalate_to = ["Director TIC <director.tic@entidad.gov.co>"]
         assert!(SmtpConfig::default().compile().expect("valid").is_none());
     }
 
-    /// Lines of the commented example that are settings (`key = …` or a `[table]`).
-    fn looks_like_toml(line: &str) -> bool {
-        line.starts_with('[')
-            || line.split_once(" = ").is_some_and(|(k, _)| {
-                !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-            })
-    }
-
     #[test]
     fn the_commented_example_is_valid_once_uncommented() {
         let example = crate::config::EXAMPLE;
-        let start = example.find("# [smtp]").expect("smtp block");
-        let last = example.rfind("# escalate_to").expect("last route line");
-        let end = last + example[last..].find('\n').unwrap_or(example.len() - last);
-        let text: Vec<&str> = example[start..end]
-            .lines()
-            .filter_map(|l| match l.strip_prefix("# ") {
-                Some(t) if looks_like_toml(t) => Some(t),
-                Some(_) => None,
-                None if l.starts_with('#') => None,
-                None => Some(l),
-            })
-            .collect();
-        let cfg = crate::config::Config::parse(&text.join("\n"), "ejemplo").expect("parses");
+        let text = crate::config::example_sections(&["smtp", "alerts", "alerts.route"]);
+        let cfg = crate::config::Config::parse(&text, "ejemplo").expect("parses");
         let smtp = cfg.smtp.compile().expect("valid").expect("configured");
         assert_eq!((smtp.port, smtp.security), (587, Security::StartTls));
         assert_eq!(smtp.username.as_deref(), Some("ans@entidad.gov.co"));

@@ -1360,18 +1360,8 @@ mod tests {
 
     #[test]
     fn the_commented_example_section_is_valid() {
-        let example = crate::config::EXAMPLE;
-        let start = example
-            .find("# [glpi_api]")
-            .expect("section in the example");
-        // The section ends at the first blank line; other sections follow it.
-        let block = example[start..].split("\n\n").next().unwrap_or_default();
-        let section: Vec<&str> = block
-            .lines()
-            .filter_map(|l| l.strip_prefix("# "))
-            .filter(|l| l.starts_with('[') || l.contains(" = "))
-            .collect();
-        let cfg = Config::parse(&section.join("\n"), "ejemplo").expect("uncommented parses");
+        let section = crate::config::example_sections(&["glpi_api"]);
+        let cfg = Config::parse(&section, "ejemplo").expect("uncommented parses");
         assert_eq!(
             cfg.glpi_api.url.as_deref(),
             Some("https://mesa.entidad.gov.co/apirest.php")

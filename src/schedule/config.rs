@@ -136,19 +136,7 @@ mod tests {
     #[test]
     fn the_commented_example_sections_are_valid_when_uncommented() {
         // The `# [schedule]` and `# [ingest_folder]` blocks of `mesa-sla init`, uncommented.
-        let mut text = String::new();
-        let mut inside = false;
-        for line in crate::config::EXAMPLE.lines() {
-            if line == "# [schedule]" || line == "# [ingest_folder]" {
-                inside = true;
-            } else if !line.starts_with("# ") {
-                inside = false;
-            }
-            if inside {
-                text.push_str(&line[2..]);
-                text.push('\n');
-            }
-        }
+        let text = crate::config::example_sections(&["schedule", "ingest_folder"]);
         assert!(text.contains("quarterly_report"), "{text}");
         let cfg = Config::parse(&text, "ejemplo").expect("example sections parse");
         assert_eq!(cfg.schedule.glpi_sync.as_deref(), Some("*/30 * * * *"));
