@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::config::Engine;
 use crate::demo::{DemoOptions, entity_names, generate};
+use crate::engine::Engine;
 use crate::evaluation::evaluate_store;
 use crate::ingest::{self, IngestError};
 use crate::store::Store;

@@ -12,7 +12,8 @@ use crate::cli::{
     BenchArgs, BenchTarget, CalendarArgs, Cli, Command, DateOrder, DemoArgs, EvaluateArgs,
     IngestArgs, IngestFormat, InitArgs, ReportArgs, RunJobArgs, ServeArgs,
 };
-use crate::config::{Config, EXAMPLE, Engine};
+use crate::config::{Config, EXAMPLE};
+use crate::engine::Engine;
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
 use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_percent};
 use crate::ingest::{self, IngestError, IngestSummary, Record, canonical, dexon, glpi, glpi_api};

@@ -13,6 +13,7 @@ use crate::calendar::{
     Calendar, CalendarError, CalendarSpec, Closure, ExtraWorkingDay, HolidayRule, Segment,
     holidays, parse_weekday,
 };
+use crate::engine::Engine;
 use crate::sla::policy::{Policy, PolicyConfig, PolicyError};
 
 /// The commented example configuration (`mesa-sla init`).
@@ -314,29 +315,6 @@ impl CalendarConfig {
 
 fn segment(from: &str, to: &str) -> Result<Segment, CalendarError> {
     Segment::new(Segment::parse_clock(from)?, Segment::parse_clock(to)?)
-}
-
-/// Calendars and policy, built once and shared by every evaluation.
-#[derive(Debug, Clone)]
-pub struct Engine {
-    pub default: Arc<Calendar>,
-    pub by_entity: HashMap<String, Arc<Calendar>>,
-    pub policy: Policy,
-}
-
-impl Engine {
-    /// The calendar of an entity: its own when configured (matched on the full name or the last
-    /// component of a GLPI entity path), else the default.
-    pub fn calendar_for(&self, entity: &str) -> &Arc<Calendar> {
-        if self.by_entity.is_empty() {
-            return &self.default;
-        }
-        if let Some(c) = self.by_entity.get(entity) {
-            return c;
-        }
-        let last = entity.rsplit('>').next().unwrap_or(entity).trim();
-        self.by_entity.get(last).unwrap_or(&self.default)
-    }
 }
 
 /// The named sections of the example configuration (`[name]` or `[[name]]`, commented or not,

@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::calendar::{Calendar, Instant};
-use crate::config::Engine;
+use crate::engine::Engine;
 use crate::ingest::{EventRow, Record, SurveyRow, TicketRow};
 use crate::model::{Status, TicketType, priority_label_es};
 use crate::sla::TicketAttrs;

@@ -15,7 +15,7 @@ use chrono::NaiveDateTime;
 use duckdb::{Connection, params};
 
 use crate::calendar::{Calendar, Instant};
-use crate::config::Engine;
+use crate::engine::Engine;
 use crate::model::{Metric, SlaState, Status, TicketType};
 use crate::sla::{
     self, AfterSolution, Event, EventKind, Measure, Policy, Targets, TicketAttrs, TicketClocks,

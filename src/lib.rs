@@ -14,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod engine;
 pub mod evaluation;
 pub mod indicators;
 pub mod ingest;

@@ -9,7 +9,7 @@ use lettre::{Message, SmtpTransport, Transport};
 
 use super::config::{Alerts, Security, Smtp};
 use super::{AlertsError, DeliverySummary};
-use crate::config::Engine;
+use crate::engine::Engine;
 use crate::store::{Store, queries, ts_param};
 
 /// A pending outbox row due for delivery.

@@ -7,7 +7,7 @@ pub mod workbook;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant as Clock};
 
-use crate::config::Engine;
+use crate::engine::Engine;
 use crate::indicators::{Definitions, DefinitionsError, IndicatorSet, Quarter};
 use crate::store::indicators::{Filters, quarter_figures, results_status};
 use crate::store::{Store, StoreError};

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use super::auth::{BasicUsers, WebUser, bearer, token_matches};
-use crate::config::Engine;
+use crate::engine::Engine;
 use crate::indicators::{Definitions, IndicatorSet, Quarter};
 use crate::store::Store;
 use crate::store::indicators::Filters;

@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use mesa_sla::config::{Config, Engine};
+use mesa_sla::config::Config;
+use mesa_sla::engine::Engine;
 use mesa_sla::evaluation::evaluate_store;
 use mesa_sla::indicators::{Definitions, Dimension, IndicatorSet, Light, Quantity, Quarter};
 use mesa_sla::ingest::{self, canonical, glpi};

@@ -12,7 +12,7 @@ use mesa_sla::web::{API_ROUTES, AppState, OPENAPI, WebConfig, check_bind};
 use crate::helpers::{cut, fixtures, sample_config};
 use crate::http::{Response, encode, query, send, send_authorized};
 use crate::report::{hand_engine, hand_store};
-use mesa_sla::config::Engine;
+use mesa_sla::engine::Engine;
 use mesa_sla::evaluation::evaluate_store;
 use mesa_sla::ingest::{self, canonical};
 
