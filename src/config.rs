@@ -1,20 +1,17 @@
 //! The TOML configuration: its documented defaults, validation into domain types, and the
-//! commented example written by `mesa-sla init`.
+//! commented example written by `mesa-sla init`. The domain sections (`[calendar]`, `[[entity]]`,
+//! `[policy]`) and their validation into the engine live in the core crate (`crates/core`).
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::calendar::{
-    Calendar, CalendarError, CalendarSpec, Closure, ExtraWorkingDay, HolidayRule, Segment,
-    holidays, parse_weekday,
-};
 use crate::engine::Engine;
-use crate::sla::policy::{Policy, PolicyConfig, PolicyError};
+use crate::sla::policy::{Policy, PolicyConfig};
+pub use mesa_sla_core::config::{
+    CalendarConfig, DayConfig, EngineConfigError, EntityConfig, HoursConfig,
+};
 
 /// The commented example configuration (`mesa-sla init`).
 pub const EXAMPLE: &str = include_str!("config_example.toml");
@@ -29,15 +26,9 @@ pub enum ConfigError {
     },
     #[error("el archivo de configuración {path} no es TOML válido: {message}")]
     Parse { path: String, message: String },
-    #[error("calendario{}: {source}", entity.as_deref().map(|e| format!(" de «{e}»")).unwrap_or_default())]
-    Calendar {
-        entity: Option<String>,
-        source: CalendarError,
-    },
-    #[error("política de ANS: {0}")]
-    Policy(#[from] PolicyError),
-    #[error("calendario: {0}")]
-    Invalid(String),
+    /// The calendar, entity or policy sections (built by the core crate).
+    #[error(transparent)]
+    Engine(#[from] EngineConfigError),
     #[error("{path}: {source}")]
     Schedule {
         path: String,
@@ -99,61 +90,6 @@ pub struct ReportConfig {
     pub output_dir: Option<std::path::PathBuf>,
 }
 
-/// An entity with its own calendar.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EntityConfig {
-    pub name: String,
-    pub calendar: CalendarConfig,
-}
-
-/// Weekly hours for some days.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HoursConfig {
-    pub days: Vec<String>,
-    pub from: String,
-    pub to: String,
-}
-
-/// A closure (whole day when `from`/`to` are absent) or an extra working day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DayConfig {
-    pub date: NaiveDate,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-/// The `[calendar]` table.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CalendarConfig {
-    /// IANA zone, default `America/Bogota`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    /// `CO` (default) or `none`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub holidays: Option<String>,
-    /// Weekly hours; default Monday–Friday 08:00–17:00.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hours: Option<Vec<HoursConfig>>,
-    /// Length of a business day for `d` targets, in hours (default: the usual weekday total).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub day_hours: Option<f64>,
-    /// National holiday rules added to the built-in list (a new law).
-    #[serde(default, rename = "holiday", skip_serializing_if = "Vec::is_empty")]
-    pub extra_holidays: Vec<HolidayRule>,
-    #[serde(default, rename = "closure", skip_serializing_if = "Vec::is_empty")]
-    pub closures: Vec<DayConfig>,
-    #[serde(default, rename = "working_day", skip_serializing_if = "Vec::is_empty")]
-    pub working_days: Vec<DayConfig>,
-}
-
 impl Config {
     /// Reads a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -204,117 +140,13 @@ impl Config {
 
     /// The validated policy.
     pub fn policy(&self) -> Result<Policy, ConfigError> {
-        Ok(Policy::from_config(&self.policy)?)
+        Ok(Policy::from_config(&self.policy).map_err(EngineConfigError::from)?)
     }
 
     /// Builds every calendar and the policy, ready for evaluation.
     pub fn engine(&self) -> Result<Engine, ConfigError> {
-        let default = Arc::new(
-            Calendar::build_default_range(self.calendar.spec()?).map_err(|source| {
-                ConfigError::Calendar {
-                    entity: None,
-                    source,
-                }
-            })?,
-        );
-        let mut by_entity = HashMap::new();
-        for e in &self.entities {
-            let spec = e.calendar.spec().map_err(|err| match err {
-                ConfigError::Calendar { source, .. } => ConfigError::Calendar {
-                    entity: Some(e.name.clone()),
-                    source,
-                },
-                other => other,
-            })?;
-            let cal =
-                Calendar::build_default_range(spec).map_err(|source| ConfigError::Calendar {
-                    entity: Some(e.name.clone()),
-                    source,
-                })?;
-            by_entity.insert(e.name.clone(), Arc::new(cal));
-        }
-        Ok(Engine {
-            default,
-            by_entity,
-            policy: self.policy()?,
-        })
+        Ok(Engine::build(&self.calendar, &self.entities, &self.policy)?)
     }
-}
-
-impl CalendarConfig {
-    /// Validates the table into a calendar specification.
-    pub fn spec(&self) -> Result<CalendarSpec, ConfigError> {
-        let cal_err = |source| ConfigError::Calendar {
-            entity: None,
-            source,
-        };
-        let base = CalendarSpec::default();
-        let tz = match &self.timezone {
-            Some(name) => name
-                .parse::<chrono_tz::Tz>()
-                .map_err(|_| cal_err(CalendarError::UnknownTimeZone(name.clone())))?,
-            None => base.timezone(),
-        };
-        let mut rules = match self.holidays.as_deref().map(str::to_ascii_uppercase) {
-            None => holidays::colombia(),
-            Some(h) if h == "CO" => holidays::colombia(),
-            Some(h) if h == "NONE" || h.is_empty() => Vec::new(),
-            Some(other) => {
-                return Err(ConfigError::Invalid(format!(
-                    "festivos «{other}» desconocidos (use \"CO\" o \"none\")"
-                )));
-            }
-        };
-        rules.extend(self.extra_holidays.iter().cloned());
-        let weekly = match &self.hours {
-            None => CalendarSpec::office_hours(),
-            Some(hours) => {
-                let mut weekly: [Vec<Segment>; 7] = Default::default();
-                for h in hours {
-                    let seg = segment(&h.from, &h.to).map_err(cal_err)?;
-                    for d in &h.days {
-                        let wd = parse_weekday(d).ok_or_else(|| {
-                            ConfigError::Invalid(format!("día de la semana «{d}» desconocido"))
-                        })?;
-                        weekly[wd.num_days_from_monday() as usize].push(seg);
-                    }
-                }
-                weekly
-            }
-        };
-        let mut closures = Vec::new();
-        for c in &self.closures {
-            let part = match (&c.from, &c.to) {
-                (None, None) => None,
-                (from, to) => Some(
-                    segment(
-                        from.as_deref().unwrap_or("00:00"),
-                        to.as_deref().unwrap_or("24:00"),
-                    )
-                    .map_err(cal_err)?,
-                ),
-            };
-            closures.push(Closure { date: c.date, part });
-        }
-        let mut extra = Vec::new();
-        for w in &self.working_days {
-            let seg = segment(
-                w.from.as_deref().unwrap_or("08:00"),
-                w.to.as_deref().unwrap_or("17:00"),
-            )
-            .map_err(cal_err)?;
-            extra.push(ExtraWorkingDay {
-                date: w.date,
-                segments: vec![seg],
-            });
-        }
-        let day_seconds = self.day_hours.map(|h| (h * 3600.0).round() as i64);
-        CalendarSpec::new(tz, weekly, rules, closures, extra, day_seconds).map_err(cal_err)
-    }
-}
-
-fn segment(from: &str, to: &str) -> Result<Segment, CalendarError> {
-    Segment::new(Segment::parse_clock(from)?, Segment::parse_clock(to)?)
 }
 
 /// The named sections of the example configuration (`[name]` or `[[name]]`, commented or not,
@@ -363,14 +195,6 @@ mod tests {
     }
 
     #[test]
-    fn no_config_means_defaults() {
-        let engine = Config::default().engine().expect("defaults build");
-        assert_eq!(engine.default.day_seconds(), 9 * 3600);
-        assert_eq!(engine.policy.warn_at, vec![0.5, 0.75]);
-        assert_eq!(engine.policy.rules.len(), 7);
-    }
-
-    #[test]
     fn bad_values_give_spanish_errors() {
         let err = Config::parse("[calendar]\ntimezone = \"Marte/Olympus\"\n", "x")
             .expect("parses")
@@ -390,29 +214,5 @@ mod tests {
         .engine()
         .expect_err("inverted hours");
         assert!(err.to_string().contains("franja horaria inválida"), "{err}");
-    }
-
-    #[test]
-    fn entities_get_their_own_calendar() {
-        let cfg = Config::parse(
-            r#"
-[[entity]]
-name = "Instituto de Cultura"
-[entity.calendar]
-hours = [{ days = ["lun", "mar", "mie", "jue", "vie"], from = "07:00", to = "16:00" },
-         { days = ["sab"], from = "08:00", to = "12:00" }]
-[[entity.calendar.closure]]
-date = "2025-12-24"
-from = "12:00"
-"#,
-            "x",
-        )
-        .expect("parses");
-        let engine = cfg.engine().expect("builds");
-        let own = engine.calendar_for("Raíz > Instituto de Cultura");
-        assert!(!Arc::ptr_eq(own, &engine.default));
-        assert_eq!(own.day_seconds(), 9 * 3600);
-        let sat = NaiveDate::from_ymd_opt(2025, 3, 8).expect("d");
-        assert_eq!(own.day_segments(sat).len(), 1);
     }
 }

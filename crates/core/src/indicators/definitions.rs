@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 /// The definitions shipped with mesa-sla.
-pub const DEFAULT_DEFINITIONS: &str = include_str!("../../reports/indicadores.toml");
+pub const DEFAULT_DEFINITIONS: &str = include_str!("../../../../reports/indicadores.toml");
 
 /// What mesa-sla computes for an indicator: a closed list, so every definition maps to a figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
