@@ -168,14 +168,14 @@ pub const DEFAULT_PRESETS: &[&str] = &["por-prioridad", "por-servicio"];
 
 /// A category, entity or service pattern (also used by the alert routes).
 #[derive(Debug, Clone)]
-pub(crate) enum PathPattern {
+pub enum PathPattern {
     /// Folded path components: matches the path itself and everything below it.
     Prefix(Vec<String>),
     Glob(glob::Pattern),
 }
 
 impl PathPattern {
-    pub(crate) fn new(text: &str) -> Result<PathPattern, String> {
+    pub fn new(text: &str) -> Result<PathPattern, String> {
         let folded = fold(text);
         if folded.contains(['*', '?', '[']) {
             glob::Pattern::new(&folded)
@@ -187,7 +187,7 @@ impl PathPattern {
     }
 
     /// `value` must already be folded.
-    pub(crate) fn matches(&self, value: &str) -> bool {
+    pub fn matches(&self, value: &str) -> bool {
         match self {
             PathPattern::Glob(g) => g.matches(value),
             PathPattern::Prefix(parts) => {
