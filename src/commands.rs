@@ -17,7 +17,7 @@ use crate::engine::Engine;
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
 use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_percent};
 use crate::ingest::{self, IngestError, IngestSummary, Record, canonical, dexon, glpi, glpi_api};
-use crate::store::{Store, queries};
+use crate::store::Store;
 use crate::{bench, demo};
 
 /// Default store file.
@@ -686,31 +686,16 @@ fn print_quarters(store: &Store) -> Result<()> {
             format!("{:.1} %", 100.0 * met as f64 / closed as f64)
         }
     };
-    let mut stmt = store.conn().prepare(queries::SUMMARY_BY_QUARTER)?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, i64>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, i64>(5)?,
-            r.get::<_, i64>(6)?,
-            r.get::<_, i64>(7)?,
-            r.get::<_, i64>(8)?,
-        ))
-    })?;
-    for row in rows {
-        let (entity, quarter, tickets, am, ac, sm, sc, risk, late) = row?;
+    for q in store.dashboard().summary_by_quarter()? {
         println!(
             "{:<38} {:<9} {:>6} {:>10} {:>10} {:>9} {:>9}",
-            entity,
-            quarter,
-            tickets,
-            pct(am, ac),
-            pct(sm, sc),
-            risk,
-            late
+            q.entity,
+            q.quarter,
+            q.tickets,
+            pct(q.attention_met, q.attention_closed),
+            pct(q.solution_met, q.solution_closed),
+            q.at_risk,
+            q.open_breached
         );
     }
     Ok(())

@@ -2,7 +2,6 @@
 //! sent one by one, each attempt recorded; a row is marked sent only once the server accepted it.
 
 use chrono::NaiveDateTime;
-use duckdb::params;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Message, SmtpTransport, Transport};
@@ -10,19 +9,8 @@ use lettre::{Message, SmtpTransport, Transport};
 use super::config::{Alerts, Security, Smtp};
 use super::{AlertsError, DeliverySummary};
 use crate::engine::Engine;
-use crate::store::{Store, queries, ts_param};
-
-/// A pending outbox row due for delivery.
-struct Due {
-    id: i64,
-    entity: String,
-    recipients: String,
-    subject: String,
-    text: String,
-    html: String,
-    message_id: String,
-    attempts: i32,
-}
+use crate::store::Store;
+use crate::store::outbox::{Attempt, DueMessage as Due};
 
 /// Why one delivery failed.
 struct Failure {
@@ -40,23 +28,7 @@ pub(crate) fn deliver_with(
     smtp: Option<&Smtp>,
     now: NaiveDateTime,
 ) -> Result<DeliverySummary, AlertsError> {
-    let now_param = ts_param(now.and_utc().timestamp());
-    let due: Vec<Due> = store
-        .conn()
-        .prepare(queries::ALERTS_DUE)?
-        .query_map(params![now_param], |r| {
-            Ok(Due {
-                id: r.get(0)?,
-                entity: r.get(1)?,
-                recipients: r.get(2)?,
-                subject: r.get(3)?,
-                text: r.get(4)?,
-                html: r.get(5)?,
-                message_id: r.get(6)?,
-                attempts: r.get(7)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let due: Vec<Due> = store.outbox().due(now)?;
 
     let mut summary = DeliverySummary::default();
     // Quiet hours: held rows stay pending, untouched, until the entity's desk is open.
@@ -85,13 +57,13 @@ pub(crate) fn deliver_with(
             };
             match outcome {
                 Ok(()) => {
-                    record(store, d, now, &now_param, None, alerts)?;
+                    record(store, d, now, None, alerts)?;
                     tracing::info!(alerta = d.id, "alerta enviada");
                     summary.sent += 1;
                 }
                 Err(f) => {
                     tracing::warn!(alerta = d.id, error = %f.message, "no se pudo enviar la alerta");
-                    record(store, d, now, &now_param, Some(&f.message), alerts)?;
+                    record(store, d, now, Some(&f.message), alerts)?;
                     if f.server_down && down.is_none() {
                         down = Some(f.message);
                     }
@@ -100,48 +72,30 @@ pub(crate) fn deliver_with(
             }
         }
     }
-    summary.pending = store
-        .conn()
-        .query_row(queries::ALERTS_PENDING_COUNT, [], |r| r.get::<_, i64>(0))?
-        as usize;
+    summary.pending = store.outbox().pending_count()?;
     Ok(summary)
 }
 
 /// Records one attempt and its effect on the row, together.
 fn record(
-    store: &mut Store,
+    store: &Store,
     d: &Due,
     now: NaiveDateTime,
-    now_param: &str,
     error: Option<&str>,
     alerts: &Alerts,
 ) -> Result<(), AlertsError> {
     let attempt = d.attempts.saturating_add(1);
-    let tx = store.conn_mut().transaction()?;
-    match error {
-        None => {
-            tx.execute(queries::ALERTS_MARK_SENT, params![d.id, now_param])?;
-        }
+    let outcome = match error {
+        None => Attempt::Sent,
         Some(e) => {
             let wait = alerts.backoff(u32::try_from(attempt).unwrap_or(1));
-            let next = now + chrono::Duration::seconds(wait.as_secs() as i64);
-            tx.execute(
-                queries::ALERTS_MARK_FAILED,
-                params![d.id, ts_param(next.and_utc().timestamp()), e],
-            )?;
+            Attempt::Failed {
+                retry_at: now + chrono::Duration::seconds(wait.as_secs() as i64),
+                error: e,
+            }
         }
-    }
-    tx.execute(
-        queries::ALERTS_ATTEMPT_INSERT,
-        params![
-            d.id,
-            attempt,
-            now_param,
-            if error.is_none() { "sent" } else { "failed" },
-            error
-        ],
-    )?;
-    tx.commit()?;
+    };
+    store.outbox().record_attempt(d.id, attempt, now, outcome)?;
     Ok(())
 }
 

@@ -18,13 +18,13 @@ use std::panic::AssertUnwindSafe;
 use std::str::FromStr;
 
 use chrono::NaiveDateTime;
-use duckdb::params;
 use thiserror::Error;
 
 use crate::config::ConfigError;
 use crate::ingest::IngestError;
 use crate::report::ReportError;
-use crate::store::{Store, StoreError, queries};
+use crate::store::job_runs::JobRunRow;
+use crate::store::{Store, StoreError};
 
 pub use clock::{BoxFuture, Clock, ManualClock, Sleeper, SystemClock, TokioSleeper};
 pub use config::{ScheduleConfig, ScheduleError};
@@ -209,6 +209,21 @@ pub struct JobRun {
     pub message: Option<String>,
 }
 
+impl From<JobRunRow> for JobRun {
+    fn from(r: JobRunRow) -> JobRun {
+        JobRun {
+            id: r.id,
+            job: r.job,
+            trigger: r.trigger,
+            as_of: r.as_of,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            outcome: r.outcome.as_deref().and_then(Outcome::parse),
+            message: r.message,
+        }
+    }
+}
+
 /// The text of a panic payload.
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     payload
@@ -248,21 +263,14 @@ pub fn run_recorded(
     now: &dyn Fn() -> NaiveDateTime,
 ) -> RunReport {
     let id = log
-        .conn()
-        .query_row(
-            queries::JOB_RUN_INSERT,
-            params![job.as_str(), trigger.as_str(), as_of, now()],
-            |r| r.get::<_, i64>(0),
-        )
+        .job_runs()
+        .start(job.as_str(), trigger.as_str(), as_of, now())
         .map_err(|e| tracing::error!(%job, "no se pudo registrar el inicio del trabajo: {e}"))
         .ok();
     tracing::info!(%job, %as_of, trigger = trigger.as_str(), "trabajo iniciado");
     let (outcome, message) = run_caught(runner, job, as_of);
     if let Some(id) = id {
-        let finished = log.conn().execute(
-            queries::JOB_RUN_FINISH,
-            params![now(), outcome.as_str(), message, id],
-        );
+        let finished = log.job_runs().finish(id, now(), outcome.as_str(), &message);
         if let Err(e) = finished {
             tracing::error!(%job, "no se pudo registrar el final del trabajo: {e}");
         }
@@ -284,43 +292,26 @@ pub fn record_skipped(
     at: NaiveDateTime,
     message: &str,
 ) -> Result<i64, StoreError> {
-    Ok(log.conn().query_row(
-        queries::JOB_RUN_SKIPPED,
-        params![job.as_str(), trigger.as_str(), as_of, at, at, message],
-        |r| r.get(0),
-    )?)
+    log.job_runs()
+        .skipped(job.as_str(), trigger.as_str(), as_of, at, message)
 }
 
 /// Closes runs left unfinished by a stopped process (as `error`); returns how many.
 pub fn close_interrupted(store: &Store, at: NaiveDateTime) -> Result<usize, StoreError> {
-    Ok(store.conn().execute(
-        queries::JOB_RUNS_INTERRUPTED,
-        params![
-            at,
-            "interrumpido: el proceso terminó antes de que el trabajo acabara"
-        ],
-    )?)
+    store.job_runs().close_unfinished(
+        at,
+        "interrumpido: el proceso terminó antes de que el trabajo acabara",
+    )
 }
 
 /// The latest `limit` job runs, most recent first.
 pub fn recent_runs(store: &Store, limit: usize) -> Result<Vec<JobRun>, StoreError> {
-    let mut stmt = store.conn().prepare(queries::JOB_RUNS_LIST)?;
-    let rows = stmt.query_map(params![limit as i64], |r| {
-        Ok(JobRun {
-            id: r.get(0)?,
-            job: r.get(1)?,
-            trigger: r.get(2)?,
-            as_of: r.get(3)?,
-            started_at: r.get(4)?,
-            finished_at: r.get(5)?,
-            outcome: r
-                .get::<_, Option<String>>(6)?
-                .as_deref()
-                .and_then(Outcome::parse),
-            message: r.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(store
+        .job_runs()
+        .recent(limit)?
+        .into_iter()
+        .map(JobRun::from)
+        .collect())
 }
 
 #[cfg(test)]
@@ -410,11 +401,8 @@ mod tests {
         let store = Store::open_in_memory().expect("store");
         let t = at("2026-03-02 08:15:00");
         store
-            .conn()
-            .execute(
-                queries::JOB_RUN_INSERT,
-                params!["evaluate", "schedule", t, t],
-            )
+            .job_runs()
+            .start("evaluate", "schedule", t, t)
             .expect("insert");
         record_skipped(
             &store,

@@ -2,7 +2,10 @@
 //! adapter shares. Connections are synchronous; async callers use one per blocking task.
 
 pub mod arrow_cols;
+pub mod dashboard;
 pub mod indicators;
+pub mod job_runs;
+pub mod outbox;
 pub mod queries;
 
 use std::path::{Path, PathBuf};

@@ -48,6 +48,7 @@ queries! {
     WEB_QUARTERS => "web_quarters.sql",
     WEB_FILTER_VALUES => "web_filter_values.sql",
     WEB_LAST_RUNS => "web_last_runs.sql",
+    HEALTH_CHECK => "health_check.sql",
     GLPI_SYNC_STATE_GET => "glpi_sync_state_get.sql",
     GLPI_SYNC_STATE_UPSERT => "glpi_sync_state_upsert.sql",
     JOB_RUN_INSERT => "job_run_insert.sql",

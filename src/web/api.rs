@@ -10,7 +10,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
-use duckdb::params;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
@@ -18,8 +17,10 @@ use crate::calendar::StretchKind;
 use crate::indicators::Quarter;
 use crate::ingest::{self, canonical};
 use crate::model::parse_priority;
+use crate::store::Store;
+use crate::store::dashboard::{ClockRow, JobRunTotal};
+pub use crate::store::dashboard::{EventItem, TicketItem};
 use crate::store::indicators::Filters;
-use crate::store::{Store, queries};
 
 /// Every route of the API with its method: the OpenAPI document is tested against this list.
 pub const API_ROUTES: &[(&str, &str)] = &[
@@ -103,29 +104,19 @@ pub async fn entities(state: &Arc<AppState>) -> Result<Vec<String>, ApiError> {
 
 pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<&'static str, ApiError> {
     state
-        .with_store(|_, store| {
-            let _: i64 = store.conn().query_row("SELECT 1", [], |r| r.get(0))?;
-            Ok(())
-        })
+        .with_store(|_, store| Ok(store.dashboard().ping()?))
         .await?;
     Ok("ok")
 }
 
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    let (ingest, evaluation, tickets): (Option<f64>, Option<f64>, i64) = state
-        .with_store(|_, store| {
-            Ok(store.conn().query_row(queries::WEB_LAST_RUNS, [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?)
-        })
+    let last = state
+        .with_store(|_, store| Ok(store.dashboard().last_runs()?))
         .await?;
-    // Scheduled and manual job runs: (job, outcome, runs, last finished).
-    let job_runs: Vec<(String, String, i64, Option<f64>)> = state
-        .with_store(|_, store| {
-            let mut stmt = store.conn().prepare(queries::WEB_JOB_RUNS)?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
+    let (ingest, evaluation, tickets) = (last.last_ingest, last.last_evaluation, last.tickets);
+    // Scheduled and manual job runs per job and outcome.
+    let job_runs = state
+        .with_store(|_, store| Ok(store.dashboard().job_run_totals()?))
         .await?;
     let mut out = String::new();
     out.push_str("# HELP mesa_sla_http_requests_total Solicitudes HTTP atendidas.\n");
@@ -161,15 +152,24 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, Api
         "# HELP mesa_sla_job_runs_total Ejecuciones terminadas de cada trabajo, por resultado.\n",
     );
     out.push_str("# TYPE mesa_sla_job_runs_total counter\n");
-    for (job, outcome, runs, _) in &job_runs {
+    for JobRunTotal {
+        job, outcome, runs, ..
+    } in &job_runs
+    {
         out.push_str(&format!(
             "mesa_sla_job_runs_total{{job=\"{job}\",outcome=\"{outcome}\"}} {runs}\n"
         ));
     }
     out.push_str("# HELP mesa_sla_job_last_run_timestamp_seconds Fin de la última ejecución de cada trabajo con cada resultado (hora local).\n");
     out.push_str("# TYPE mesa_sla_job_last_run_timestamp_seconds gauge\n");
-    for (job, outcome, _, last) in &job_runs {
-        if let Some(at) = last {
+    for JobRunTotal {
+        job,
+        outcome,
+        last_finished,
+        ..
+    } in &job_runs
+    {
+        if let Some(at) = last_finished {
             out.push_str(&format!(
                 "mesa_sla_job_last_run_timestamp_seconds{{job=\"{job}\",outcome=\"{outcome}\"}} {at}\n"
             ));
@@ -210,62 +210,27 @@ pub async fn indicators(
         .into_response())
 }
 
-/// A ticket in a list (at risk, breaches).
-#[derive(Debug, Clone, Serialize)]
-pub struct TicketItem {
-    pub source: String,
-    pub ticket_id: String,
-    pub title: Option<String>,
-    pub priority: Option<i64>,
-    pub category: Option<String>,
-    pub technician: Option<String>,
-    pub group: Option<String>,
-    pub metric: String,
-    pub business_seconds: i64,
-    pub target_seconds: Option<i64>,
-    /// Business seconds left (at risk) or beyond the target (breaches).
-    pub margin_seconds: Option<i64>,
-    /// Deadline (at risk) or when the clock stopped (breaches), local time.
-    pub at: Option<NaiveDateTime>,
+/// The ticket lists of a view.
+#[derive(Debug, Clone, Copy)]
+pub enum TicketList {
+    /// Open clocks at risk, least business time left first.
+    AtRisk,
+    /// Latest breaches, open ones first.
+    Breaches,
 }
 
 /// At-risk clocks or latest breaches of a view.
 pub fn ticket_list(
     store: &Store,
-    sql: &str,
+    list: TicketList,
     view: &View,
     limit: usize,
 ) -> Result<Vec<TicketItem>, ApiError> {
-    let f = &view.filters;
-    let priority = f.priority.map(|p| p.to_string());
-    let mut stmt = store.conn().prepare(sql)?;
-    let rows = stmt.query_map(
-        params![
-            view.entity,
-            priority,
-            f.category,
-            f.group,
-            f.technician,
-            limit as i64
-        ],
-        |r| {
-            Ok(TicketItem {
-                source: r.get(0)?,
-                ticket_id: r.get(1)?,
-                title: r.get(2)?,
-                priority: r.get(3)?,
-                category: r.get(4)?,
-                technician: r.get(5)?,
-                group: r.get(6)?,
-                metric: r.get(7)?,
-                business_seconds: r.get(8)?,
-                target_seconds: r.get(9)?,
-                margin_seconds: r.get(10)?,
-                at: r.get(11)?,
-            })
-        },
-    )?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    let dashboard = store.dashboard();
+    Ok(match list {
+        TicketList::AtRisk => dashboard.at_risk(&view.entity, &view.filters, limit)?,
+        TicketList::Breaches => dashboard.breaches(&view.entity, &view.filters, limit)?,
+    })
 }
 
 fn limit(q: &ViewQuery) -> usize {
@@ -279,7 +244,7 @@ pub async fn breaches(
     let view = resolve(&state, &q).await?;
     let n = limit(&q);
     let items = state
-        .with_store(move |_, store| ticket_list(store, queries::WEB_BREACHES, &view, n))
+        .with_store(move |_, store| ticket_list(store, TicketList::Breaches, &view, n))
         .await?;
     Ok(Json(items))
 }
@@ -291,7 +256,7 @@ pub async fn at_risk(
     let view = resolve(&state, &q).await?;
     let n = limit(&q);
     let items = state
-        .with_store(move |_, store| ticket_list(store, queries::WEB_AT_RISK, &view, n))
+        .with_store(move |_, store| ticket_list(store, TicketList::AtRisk, &view, n))
         .await?;
     Ok(Json(items))
 }
@@ -336,6 +301,25 @@ pub struct Clock {
     pub counted: Counted,
 }
 
+impl From<ClockRow> for Clock {
+    /// A stored clock, its seconds not yet explained.
+    fn from(r: ClockRow) -> Clock {
+        Clock {
+            metric: r.metric,
+            target_seconds: r.target_seconds,
+            business_seconds: r.business_seconds,
+            paused_seconds: r.paused_seconds,
+            state: r.state,
+            rule: r.rule,
+            stopped_at: r.stopped_at,
+            deadline: r.deadline,
+            no_history: r.no_history,
+            as_of: r.as_of,
+            counted: Counted::default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counted {
     pub open: i64,
@@ -345,51 +329,37 @@ pub struct Counted {
     pub closure: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct EventItem {
-    pub at: NaiveDateTime,
-    pub kind: String,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-    pub actor: Option<String>,
-    pub is_public: Option<bool>,
-}
-
 pub fn ticket_detail(
     state: &AppState,
     store: &Store,
     source: &str,
     id: &str,
 ) -> Result<TicketDetail, ApiError> {
-    let conn = store.conn();
-    let mut stmt = conn.prepare(queries::WEB_TICKET)?;
-    let mut rows = stmt.query(params![source, id])?;
-    let Some(r) = rows.next()? else {
+    let dashboard = store.dashboard();
+    let Some(row) = dashboard.ticket(source, id)? else {
         return Err(ApiError::NotFound(format!(
             "no existe el caso {source}/{id}"
         )));
     };
     let mut t = TicketDetail {
-        source: r.get(0)?,
-        ticket_id: r.get(1)?,
-        entity: r.get(2)?,
-        title: r.get(3)?,
-        r#type: r.get(4)?,
-        priority: r.get(5)?,
-        category: r.get(6)?,
-        service: r.get(7)?,
-        technician: r.get(8)?,
-        group: r.get(9)?,
-        status: r.get(10)?,
-        created_at: r.get(11)?,
-        solved_at: r.get(12)?,
-        closed_at: r.get(13)?,
+        source: row.source,
+        ticket_id: row.ticket_id,
+        entity: row.entity,
+        title: row.title,
+        r#type: row.r#type,
+        priority: row.priority,
+        category: row.category,
+        service: row.service,
+        technician: row.technician,
+        group: row.group,
+        status: row.status,
+        created_at: row.created_at,
+        solved_at: row.solved_at,
+        closed_at: row.closed_at,
         clocks: Vec::new(),
         events: Vec::new(),
         link: None,
     };
-    drop(rows);
-    drop(stmt);
     if t.source == "glpi"
         && let Some(base) = &state.glpi_base_url
     {
@@ -400,24 +370,8 @@ pub fn ticket_detail(
         ));
     }
     let cal = state.engine.calendar_for(&t.entity).clone();
-    let mut stmt = conn.prepare(queries::WEB_TICKET_RESULTS)?;
-    let clocks = stmt.query_map(params![source, id], |r| {
-        Ok(Clock {
-            metric: r.get(0)?,
-            target_seconds: r.get(1)?,
-            business_seconds: r.get(2)?,
-            paused_seconds: r.get(3)?,
-            state: r.get(4)?,
-            rule: r.get(5)?,
-            stopped_at: r.get(6)?,
-            deadline: r.get(7)?,
-            no_history: r.get(8)?,
-            as_of: r.get(9)?,
-            counted: Counted::default(),
-        })
-    })?;
-    for c in clocks {
-        let mut c = c?;
+    for row in dashboard.ticket_clocks(source, id)? {
+        let mut c = Clock::from(row);
         let start = cal.instant_from_local(t.created_at);
         let end = cal.instant_from_local(c.stopped_at.unwrap_or(c.as_of));
         for s in cal.explain(start, end) {
@@ -432,19 +386,7 @@ pub fn ticket_detail(
         }
         t.clocks.push(c);
     }
-    drop(stmt);
-    let mut stmt = conn.prepare(queries::WEB_TICKET_EVENTS)?;
-    let events = stmt.query_map(params![source, id], |r| {
-        Ok(EventItem {
-            at: r.get(0)?,
-            kind: r.get(1)?,
-            old_value: r.get(2)?,
-            new_value: r.get(3)?,
-            actor: r.get(4)?,
-            is_public: r.get(5)?,
-        })
-    })?;
-    t.events = events.collect::<Result<Vec<_>, _>>()?;
+    t.events = dashboard.ticket_events(source, id)?;
     Ok(t)
 }
 

@@ -51,12 +51,6 @@ impl From<crate::report::ReportError> for ApiError {
     }
 }
 
-impl From<duckdb::Error> for ApiError {
-    fn from(e: duckdb::Error) -> Self {
-        ApiError::internal(e)
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(detail) = &self {

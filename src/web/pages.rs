@@ -11,12 +11,11 @@ use minijinja::value::Serde;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
-use super::api::{self, TicketItem, ViewQuery};
+use super::api::{self, TicketItem, TicketList, ViewQuery};
 use super::{ApiError, AppState};
 use crate::indicators::{Kind, Light, Quarter, fmt_count, fmt_hours, fmt_number, fmt_percent};
 use crate::model::{Metric, Status, priority_label_es};
 use crate::report::charts::CHARTS;
-use crate::store::queries;
 
 fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -279,26 +278,16 @@ pub struct PageData {
 }
 
 fn page_data(s: &crate::store::Store, view: &api::View) -> Result<PageData, ApiError> {
-    let at_risk = api::ticket_list(s, queries::WEB_AT_RISK, view, 20)?;
-    let breaches = api::ticket_list(s, queries::WEB_BREACHES, view, 20)?;
-    let conn = s.conn();
-    let mut stmt = conn.prepare(queries::WEB_QUARTERS)?;
-    let quarters: Vec<String> = stmt
-        .query_map([&view.entity], |r| {
-            Ok((r.get::<_, i32>(0)?, r.get::<_, i32>(1)?))
-        })?
-        .filter_map(|r| r.ok())
+    let at_risk = api::ticket_list(s, TicketList::AtRisk, view, 20)?;
+    let breaches = api::ticket_list(s, TicketList::Breaches, view, 20)?;
+    let dashboard = s.dashboard();
+    let quarters: Vec<String> = dashboard
+        .quarters(&view.entity)?
+        .into_iter()
         .filter_map(|(y, q)| Quarter::new(y, q as u8).ok())
         .map(|q| q.to_string())
         .collect();
-    let mut stmt = conn.prepare(queries::WEB_FILTER_VALUES)?;
-    let mut options: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for row in stmt.query_map([&view.entity], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })? {
-        let (dim, value) = row?;
-        options.entry(dim).or_default().push(value);
-    }
+    let options = dashboard.filter_values(&view.entity)?;
     Ok(PageData {
         at_risk,
         breaches,

@@ -239,11 +239,7 @@ impl AppState {
             return Ok(list.clone());
         }
         let list = self
-            .with_store(|_, store| {
-                let mut stmt = store.conn().prepare(crate::store::queries::WEB_ENTITIES)?;
-                let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+            .with_store(|_, store| Ok(store.dashboard().entities()?))
             .await?;
         *self.entities.lock().map_err(ApiError::internal)? = Some((Instant::now(), list.clone()));
         Ok(list)

@@ -1,0 +1,2 @@
+-- Whether the database answers (/healthz).
+SELECT 1;
