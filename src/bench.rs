@@ -152,7 +152,7 @@ pub fn ingest(
     keep: Option<&std::path::Path>,
     reference: bool,
 ) -> Result<()> {
-    use crate::ingest::{fast, glpi};
+    use crate::ingest::{FileKind, LoadOptions, Reader, load_path};
 
     let tmp = tempfile::tempdir()?;
     let dir = match keep {
@@ -182,10 +182,11 @@ pub fn ingest(
 
     let mut store = Store::open(&tmp.path().join("ingest.duckdb"))?;
     let start = Clock::now();
-    let s1 = fast::glpi_list(&mut store, &list, &glpi::ListOptions::default())?;
+    let fastest = LoadOptions::default();
+    let s1 = load_path(&mut store, FileKind::GlpiList, &list, &fastest)?;
     let t1 = start.elapsed().as_secs_f64();
     let start = Clock::now();
-    let s2 = fast::glpi_logs(&mut store, &logs)?;
+    let s2 = load_path(&mut store, FileKind::GlpiLogs, &logs, &fastest)?;
     let t2 = start.elapsed().as_secs_f64();
     println!(
         "mesa-sla: lista {} filas en {t1:.1} s; historial {} filas ({} cargadas) en {t2:.1} s; total {:.1} s",
@@ -200,15 +201,14 @@ pub fn ingest(
     if reference {
         let mut store = Store::open(&tmp.path().join("reference.duckdb"))?;
         let start = Clock::now();
-        ingest::load_file(
-            &mut store,
-            &list,
-            "glpi-csv",
-            glpi::read_list(&list, &glpi::ListOptions::default())?,
-        )?;
+        let rows = LoadOptions {
+            reader: Reader::Reference,
+            ..LoadOptions::default()
+        };
+        load_path(&mut store, FileKind::GlpiList, &list, &rows)?;
         let r1 = start.elapsed().as_secs_f64();
         let start = Clock::now();
-        ingest::load_file(&mut store, &logs, "glpi-logs", glpi::read_logs(&logs)?)?;
+        load_path(&mut store, FileKind::GlpiLogs, &logs, &rows)?;
         let r2 = start.elapsed().as_secs_f64();
         println!(
             "lector de referencia: lista {r1:.1} s, historial {r2:.1} s, total {:.1} s",

@@ -16,7 +16,7 @@ use crate::config::{Config, EXAMPLE};
 use crate::engine::Engine;
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
 use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_percent};
-use crate::ingest::{self, IngestError, IngestSummary, Record, canonical, dexon, glpi, glpi_api};
+use crate::ingest::{self, FileKind, IngestSummary, LoadOptions, Record, glpi, glpi_api};
 use crate::store::Store;
 use crate::{bench, demo};
 
@@ -148,99 +148,48 @@ fn hours(secs: i64) -> String {
 
 fn ingest(args: &IngestArgs, config: &Config, db: &Path) -> Result<()> {
     let mut store = Store::open(db)?;
-    // One job per file: it opens the file lazily (one bad file does not stop the others), loads
-    // it and records the run under its kind.
-    type Reader<'a> = Box<dyn Fn(&mut Store, &Path) -> Result<IngestSummary, IngestError> + 'a>;
-    fn records<'a>(
-        kind: &'static str,
-        read: impl Fn(&Path) -> Result<ingest::Records, IngestError> + 'a,
-    ) -> Reader<'a> {
-        Box::new(move |store: &mut Store, p: &Path| ingest::load_file(store, p, kind, read(p)?))
-    }
-    let mut jobs: Vec<(PathBuf, Reader<'_>)> = Vec::new();
-    match &args.format {
+    // One load per file, each in its own transaction: one bad file does not stop the others.
+    let mut opts = LoadOptions::new(config.dexon.clone());
+    let all = |files: &[PathBuf], kind: FileKind| -> Vec<(PathBuf, FileKind)> {
+        files.iter().map(|f| (f.clone(), kind)).collect()
+    };
+    let jobs = match &args.format {
         IngestFormat::Canonical { files, source } => {
-            for f in files {
-                jobs.push((
-                    f.clone(),
-                    Box::new(move |store: &mut Store, p: &Path| {
-                        let (kind, records) = canonical::read(p, source)?;
-                        ingest::load_file(store, p, kind.label(), records)
-                    }),
-                ));
-            }
+            opts.source = source.clone();
+            // The canonical reader tells tickets from events by the file's columns.
+            all(files, FileKind::CanonicalTickets)
         }
         IngestFormat::GlpiCsv {
             files,
             entity,
             date_format,
         } => {
-            let opts = glpi::ListOptions {
-                entity: entity.clone(),
-                date_format: date_format.map(|d| match d {
-                    DateOrder::Ymd => glpi::DateFormat::Ymd,
-                    DateOrder::Dmy => glpi::DateFormat::Dmy,
-                    DateOrder::Mdy => glpi::DateFormat::Mdy,
-                }),
-            };
-            for f in files {
-                let opts = opts.clone();
-                // DuckDB's parallel reader when the file allows it, else the reference reader.
-                jobs.push((
-                    f.clone(),
-                    Box::new(move |store: &mut Store, p: &Path| {
-                        ingest::fast::glpi_list(store, p, &opts)
-                    }),
-                ));
-            }
+            opts = opts.entity(entity.clone());
+            opts.list.date_format = date_format.map(|d| match d {
+                DateOrder::Ymd => glpi::DateFormat::Ymd,
+                DateOrder::Dmy => glpi::DateFormat::Dmy,
+                DateOrder::Mdy => glpi::DateFormat::Mdy,
+            });
+            all(files, FileKind::GlpiList)
         }
-        IngestFormat::GlpiLogs { files } => {
-            for f in files {
-                jobs.push((f.clone(), Box::new(ingest::fast::glpi_logs)));
-            }
-        }
-        IngestFormat::GlpiFollowups { files } => {
-            for f in files {
-                jobs.push((f.clone(), records("glpi-followups", glpi::read_followups)));
-            }
-        }
-        IngestFormat::GlpiSatisfaction { files } => {
-            for f in files {
-                jobs.push((
-                    f.clone(),
-                    records("glpi-satisfaction", glpi::read_satisfaction),
-                ));
-            }
-        }
+        IngestFormat::GlpiLogs { files } => all(files, FileKind::GlpiLogs),
+        IngestFormat::GlpiFollowups { files } => all(files, FileKind::GlpiFollowups),
+        IngestFormat::GlpiSatisfaction { files } => all(files, FileKind::GlpiSatisfaction),
         IngestFormat::GlpiApi { full } => return ingest_glpi_api(&mut store, config, *full),
         IngestFormat::Dexon {
             file,
             history,
             entity,
         } => {
-            let mut cfg = config.dexon.clone();
-            if entity.is_some() {
-                cfg.entity = entity.clone();
-            }
-            let cases_cfg = cfg.clone();
-            jobs.push((
-                file.clone(),
-                records("dexon", move |p: &Path| dexon::read_cases(p, &cases_cfg)),
-            ));
-            if let Some(h) = history {
-                jobs.push((
-                    h.clone(),
-                    records("dexon-history", move |p: &Path| {
-                        dexon::read_history(p, &cfg)
-                    }),
-                ));
-            }
+            opts = opts.entity(entity.clone());
+            let mut jobs = vec![(file.clone(), FileKind::DexonCases)];
+            jobs.extend(history.iter().map(|h| (h.clone(), FileKind::DexonHistory)));
+            jobs
         }
-    }
+    };
     let mut refused = 0usize;
-    for (file, read) in &jobs {
-        let result = read(&mut store, file);
-        match result {
+    for (file, kind) in &jobs {
+        match ingest::load_path(&mut store, *kind, file, &opts) {
             Ok(summary) => print_ingest(&summary),
             Err(e) => {
                 refused += 1;

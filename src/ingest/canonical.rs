@@ -75,11 +75,9 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// The run label of the table: [`super::FileKind::label`].
     pub fn label(self) -> &'static str {
-        match self {
-            FileKind::Tickets => "canonical-tickets",
-            FileKind::Events => "canonical-events",
-        }
+        super::FileKind::from(self).label()
     }
 }
 
@@ -124,8 +122,8 @@ fn kind_of(columns: &[String], path: &str) -> Result<FileKind, IngestError> {
     Err(IngestError::MissingColumns {
         path: path.to_owned(),
         expected: match kind {
-            FileKind::Tickets => "un archivo canónico de casos".into(),
-            FileKind::Events => "un archivo canónico de eventos".into(),
+            FileKind::Tickets => super::FileKind::CanonicalTickets.name_es().into(),
+            FileKind::Events => super::FileKind::CanonicalEvents.name_es().into(),
         },
         missing: miss.join(", "),
         found: if columns.is_empty() {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::load::{EventRow, Record, Reject, SurveyRow, TicketRow};
 use super::table::{self, Cell};
-use super::{IngestError, Records};
+use super::{FileKind, IngestError, Records};
 use crate::model::{Status, TicketType, fold, parse_priority};
 
 pub const SOURCE: &str = "dexon";
@@ -160,7 +160,10 @@ pub fn read_cases(path: &Path, cfg: &DexonConfig) -> Result<Records, IngestError
     if !missing.is_empty() {
         return Err(missing_error(
             path,
-            "un reporte de casos de Dexon (configure [dexon.columns] si sus encabezados son otros)",
+            &format!(
+                "{} (configure [dexon.columns] si sus encabezados son otros)",
+                FileKind::DexonCases.name_es()
+            ),
             &t.headers,
             missing,
         ));
@@ -312,7 +315,7 @@ pub fn read_history(path: &Path, cfg: &DexonConfig) -> Result<Records, IngestErr
     if !missing.is_empty() {
         return Err(missing_error(
             path,
-            "un historial de estados de Dexon",
+            FileKind::DexonHistory.name_es(),
             &t.headers,
             missing,
         ));

@@ -15,7 +15,7 @@ use super::csvfile::{self, Encoding};
 use super::glpi::{self, DateFormat, ListOptions, ListReject, LogReject};
 use super::inspect::{self, Inspection};
 use super::load::{self, Record};
-use super::{IngestError, IngestSummary, Records, sniff};
+use super::{FileKind, IngestError, IngestSummary, Records, sniff};
 use crate::model::{Status, TicketType, parse_priority};
 use crate::store::{Store, queries};
 
@@ -40,7 +40,7 @@ pub fn glpi_list(
 ) -> Result<IngestSummary, IngestError> {
     match try_glpi_list(store, path, opts)? {
         Ok(summary) => Ok(summary),
-        Err(declined) => reference(store, path, "glpi-csv", declined, || {
+        Err(declined) => reference(store, path, FileKind::GlpiList.label(), declined, || {
             glpi::read_list(path, opts)
         }),
     }
@@ -51,7 +51,9 @@ pub fn glpi_list(
 pub fn glpi_logs(store: &mut Store, path: &Path) -> Result<IngestSummary, IngestError> {
     match try_glpi_logs(store, path)? {
         Ok(summary) => Ok(summary),
-        Err(declined) => reference(store, path, "glpi-logs", declined, || glpi::read_logs(path)),
+        Err(declined) => reference(store, path, FileKind::GlpiLogs.label(), declined, || {
+            glpi::read_logs(path)
+        }),
     }
 }
 
@@ -280,7 +282,7 @@ pub fn try_glpi_list(
         run_id,
         &name,
         &prepared.inspection.sha256,
-        "glpi-csv",
+        FileKind::GlpiList.label(),
         &started,
     )?;
     if read > rejected {
@@ -296,7 +298,7 @@ pub fn try_glpi_list(
     stored.truncate(10);
     Ok(Ok(IngestSummary {
         run_id,
-        kind: "glpi-csv".into(),
+        kind: FileKind::GlpiList.label().into(),
         file: name,
         rows_read: read,
         accepted: read - rejected,
@@ -409,7 +411,7 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
         run_id,
         &name,
         &prepared.inspection.sha256,
-        "glpi-logs",
+        FileKind::GlpiLogs.label(),
         &started,
     )?;
     if accepted > 0 {
@@ -426,7 +428,7 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
     stored.truncate(10);
     Ok(Ok(IngestSummary {
         run_id,
-        kind: "glpi-logs".into(),
+        kind: FileKind::GlpiLogs.label().into(),
         file: name,
         rows_read: read,
         accepted,

@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDateTime};
 
 use super::csvfile::{self, CsvSource};
 use super::load::{EventRow, Record, Reject, SurveyRow, TicketRow};
-use super::{IngestError, Records};
+use super::{FileKind, IngestError, Records};
 use crate::model::{Status, TicketType, fold, parse_priority};
 
 /// The `source` of everything read from GLPI.
@@ -254,7 +254,7 @@ fn check_list_columns(
     }
     Err(IngestError::MissingColumns {
         path: name.to_owned(),
-        expected: "una exportación de la lista de casos de GLPI".into(),
+        expected: FileKind::GlpiList.name_es().into(),
         missing: missing.join(", "),
         found: headers
             .iter()
@@ -626,7 +626,7 @@ fn table_columns(
     Ok(cols)
 }
 
-const LOGS_WHAT: &str = "una exportación de glpi_logs";
+const LOGS_WHAT: &str = FileKind::GlpiLogs.name_es();
 const LOGS_REQUIRED: [&str; 5] = [
     "items_id",
     "date_mod",
@@ -784,7 +784,7 @@ pub fn read_followups(path: &Path) -> Result<Records, IngestError> {
     let name = path.display().to_string();
     let (src, cols) = open_table(
         path,
-        "una exportación de glpi_itilfollowups",
+        FileKind::GlpiFollowups.name_es(),
         &["items_id", "date"],
     )?;
     let iter = src.reader.into_records().map(move |rec| {
@@ -831,7 +831,7 @@ pub fn read_satisfaction(path: &Path) -> Result<Records, IngestError> {
     let name = path.display().to_string();
     let (src, cols) = open_table(
         path,
-        "una exportación de glpi_ticketsatisfactions",
+        FileKind::GlpiSatisfaction.name_es(),
         &["tickets_id", "date_begin", "satisfaction"],
     )?;
     let iter = src.reader.into_records().map(move |rec| {

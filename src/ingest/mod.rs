@@ -1,14 +1,17 @@
 //! Ingest: readers that turn source files into canonical rows, and the transactional load of
 //! one file into the store (staging, upsert, rejects, run record); the GLPI REST API sync
-//! (`glpi_api`) feeds the same load.
+//! (`glpi_api`) feeds the same load. Files enter through one door: their [`FileKind`] and
+//! [`load_path`].
 
 pub mod canonical;
 pub mod csvfile;
 pub mod dexon;
+mod entry;
 pub mod fast;
 pub mod glpi;
 pub mod glpi_api;
 pub mod inspect;
+mod kind;
 mod load;
 pub mod table;
 
@@ -21,6 +24,8 @@ use thiserror::Error;
 
 use crate::store::StoreError;
 
+pub use entry::{DEFAULT_SOURCE, LoadOptions, Reader, load_path, open};
+pub use kind::FileKind;
 pub use load::{EventRow, Record, Reject, SurveyRow, TicketRow, load_file, load_records};
 
 /// The stream of records a reader produces from one file.
@@ -59,6 +64,12 @@ pub enum IngestError {
         missing: String,
         found: String,
     },
+    #[error(
+        "no se reconoce el tipo de archivo: no es una lista de casos de GLPI, un historial \
+         (glpi_logs), seguimientos o encuestas de GLPI, un reporte o historial de Dexon ni un \
+         archivo canónico de mesa-sla. Columnas encontradas: {found}"
+    )]
+    UnknownKind { found: String },
     #[error("el archivo {path} está mal formado cerca de la línea {line}: {reason}")]
     Malformed {
         path: String,

@@ -1,17 +1,16 @@
-//! The `ingest-folder` job: export files dropped in a folder are recognised by their header,
-//! loaded one transaction each (ticket lists before histories) with the existing readers, and
-//! moved to `procesados/` or to `rechazados/` next to a `.motivo.txt` with the reason.
+//! The `ingest-folder` job: export files dropped in a folder are recognised by their header
+//! ([`FileKind::detect`]), loaded one transaction each (ticket lists before histories) through
+//! [`ingest::load_path`], and moved to `procesados/` or to `rechazados/` next to a `.motivo.txt`
+//! with the reason.
 
-use std::collections::HashSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use super::JobError;
-use crate::ingest::dexon::{self, DexonConfig};
-use crate::ingest::{self, IngestError, IngestSummary, Records, canonical, glpi};
+use crate::ingest::dexon::DexonConfig;
+use crate::ingest::{self, FileKind, IngestError, IngestSummary, LoadOptions, glpi};
 use crate::store::Store;
 
 /// Processed files go to this subfolder.
@@ -46,30 +45,6 @@ pub struct IngestFolderConfig {
     /// Seconds a file must go unmodified before it is taken (default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle_seconds: Option<u64>,
-}
-
-/// The readers a file can be handed to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    GlpiList,
-    GlpiLogs,
-    GlpiFollowups,
-    GlpiSatisfaction,
-    CanonicalTickets,
-    CanonicalEvents,
-    DexonCases,
-    DexonHistory,
-}
-
-impl Kind {
-    /// Load order: tickets first, then their histories, then surveys.
-    fn rank(self) -> u8 {
-        match self {
-            Kind::GlpiList | Kind::CanonicalTickets | Kind::DexonCases => 0,
-            Kind::GlpiLogs | Kind::GlpiFollowups | Kind::CanonicalEvents | Kind::DexonHistory => 1,
-            Kind::GlpiSatisfaction => 2,
-        }
-    }
 }
 
 /// One file that was loaded.
@@ -143,137 +118,15 @@ fn ignored(name: &str) -> bool {
         .any(|ext| lower.ends_with(ext))
 }
 
-/// The column names of a delimited file's first line (or the keys of the first JSON line),
-/// lower-cased: enough to tell the table exports apart; the reader then checks the file properly.
-fn header_names(path: &Path) -> Result<Vec<String>, IngestError> {
-    let mut head = Vec::with_capacity(64 * 1024);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
-        .map_err(|source| IngestError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-    let text = String::from_utf8_lossy(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head));
-    let line = text.trim_start().lines().next().unwrap_or_default();
-    if line.starts_with('{') {
-        let keys = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line)
-            .map(|m| m.keys().map(|k| k.to_lowercase()).collect())
-            .unwrap_or_default();
-        return Ok(keys);
-    }
-    let delimiter = if line.matches(';').count() >= line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let names = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(line.as_bytes())
-        .records()
-        .next()
-        .and_then(Result::ok)
-        .map(|r| r.iter().map(|h| h.trim().to_lowercase()).collect())
-        .unwrap_or_default();
-    Ok(names)
-}
-
-/// Options of the readers, from the configuration.
-struct Readers {
-    list: glpi::ListOptions,
-    dexon: DexonConfig,
-}
-
-impl Readers {
-    /// Loads one file of a known kind: the GLPI list and history through the DuckDB-native
-    /// path the `ingest` command uses (it falls back to the row reader by itself), the rest
-    /// through their readers.
-    fn load(
-        &self,
-        kind: Kind,
-        store: &mut Store,
-        path: &Path,
-    ) -> Result<IngestSummary, IngestError> {
-        match kind {
-            Kind::GlpiList => ingest::fast::glpi_list(store, path, &self.list),
-            Kind::GlpiLogs => ingest::fast::glpi_logs(store, path),
-            _ => {
-                let (label, records) = self.open(kind, path)?;
-                ingest::load_file(store, path, label, records)
-            }
+/// Which kind a file is, or why it was refused (the ambiguous-date refusal names the folder's
+/// option).
+fn classify(path: &Path, opts: &LoadOptions) -> Result<FileKind, String> {
+    FileKind::detect(path, opts).map_err(|e| match e {
+        IngestError::AmbiguousDates { .. } => {
+            format!("{e} (en la carpeta: [ingest_folder] date_format)")
         }
-    }
-
-    fn open(&self, kind: Kind, path: &Path) -> Result<(&'static str, Records), IngestError> {
-        Ok(match kind {
-            Kind::GlpiList => ("glpi-csv", glpi::read_list(path, &self.list)?),
-            Kind::GlpiLogs => ("glpi-logs", glpi::read_logs(path)?),
-            Kind::GlpiFollowups => ("glpi-followups", glpi::read_followups(path)?),
-            Kind::GlpiSatisfaction => ("glpi-satisfaction", glpi::read_satisfaction(path)?),
-            Kind::CanonicalTickets | Kind::CanonicalEvents => {
-                let (k, records) = canonical::read(path, "canonical")?;
-                (k.label(), records)
-            }
-            Kind::DexonCases => ("dexon", dexon::read_cases(path, &self.dexon)?),
-            Kind::DexonHistory => ("dexon-history", dexon::read_history(path, &self.dexon)?),
-        })
-    }
-
-    /// Which reader a file is for. The table exports (`glpi_logs`, follow-ups, surveys,
-    /// canonical) are told by their column names; lists and Dexon reports are told by the
-    /// reader that accepts their columns, tried in turn.
-    fn classify(&self, path: &Path) -> Result<Kind, String> {
-        let reason = |e: IngestError| match e {
-            IngestError::AmbiguousDates { .. } => {
-                format!("{e} (en la carpeta: [ingest_folder] date_format)")
-            }
-            e => e.to_string(),
-        };
-        // Spreadsheets (XLSX/ODS are zip files, XLS an OLE file) go to the Dexon readers.
-        let candidates: &[Kind] = if ingest::table::is_spreadsheet(path) {
-            &[Kind::DexonCases, Kind::DexonHistory]
-        } else {
-            ingest::sniff(path).map_err(reason)?;
-            let names = header_names(path).map_err(reason)?;
-            let cols: HashSet<&str> = names.iter().map(String::as_str).collect();
-            let has = |c: &str| cols.contains(c);
-            if has("items_id") && has("id_search_option") {
-                return Ok(Kind::GlpiLogs);
-            }
-            if has("items_id") && has("date") {
-                return Ok(Kind::GlpiFollowups);
-            }
-            if has("tickets_id") && has("satisfaction") {
-                return Ok(Kind::GlpiSatisfaction);
-            }
-            if has("ticket_id") && has("created_at") {
-                return Ok(Kind::CanonicalTickets);
-            }
-            if has("ticket_id") && has("at") && has("kind") {
-                return Ok(Kind::CanonicalEvents);
-            }
-            &[Kind::GlpiList, Kind::DexonCases, Kind::DexonHistory]
-        };
-        let mut found = String::new();
-        for &kind in candidates {
-            match self.open(kind, path) {
-                Ok(_) => return Ok(kind),
-                Err(IngestError::MissingColumns { found: f, .. }) => found = f,
-                Err(e) => return Err(reason(e)),
-            }
-        }
-        Err(format!(
-            "no se reconoce el tipo de archivo: no es una lista de casos de GLPI, un historial \
-             (glpi_logs), seguimientos o encuestas de GLPI, un reporte o historial de Dexon ni \
-             un archivo canónico de mesa-sla. Columnas encontradas: {}",
-            if found.is_empty() {
-                "(ninguna)"
-            } else {
-                &found
-            }
-        ))
-    }
+        e => e.to_string(),
+    })
 }
 
 /// A free name for `name` in `dir`: the name itself, else with the time of the move added
@@ -327,7 +180,7 @@ struct Pending {
     modified: SystemTime,
     name: String,
     path: PathBuf,
-    kind: Result<Kind, String>,
+    kind: Result<FileKind, String>,
 }
 
 /// One pass over the folder of `cfg` at `now` (used for the settling delay and the names of
@@ -349,21 +202,12 @@ pub fn ingest_folder(
         std::fs::create_dir_all(d).map_err(io_error("crear la carpeta", d))?;
     }
     let settle = Duration::from_secs(cfg.settle_seconds.unwrap_or(DEFAULT_SETTLE_SECONDS));
-    let mut dexon = dexon_cfg.clone();
-    if cfg.entity.is_some() {
-        dexon.entity = cfg.entity.clone();
-    }
-    let readers = Readers {
-        list: glpi::ListOptions {
-            entity: cfg.entity.clone(),
-            date_format: cfg.date_format.map(|d| match d {
-                FolderDateFormat::Ymd => glpi::DateFormat::Ymd,
-                FolderDateFormat::Dmy => glpi::DateFormat::Dmy,
-                FolderDateFormat::Mdy => glpi::DateFormat::Mdy,
-            }),
-        },
-        dexon,
-    };
+    let mut opts = LoadOptions::new(dexon_cfg.clone()).entity(cfg.entity.clone());
+    opts.list.date_format = cfg.date_format.map(|d| match d {
+        FolderDateFormat::Ymd => glpi::DateFormat::Ymd,
+        FolderDateFormat::Dmy => glpi::DateFormat::Dmy,
+        FolderDateFormat::Mdy => glpi::DateFormat::Mdy,
+    });
     let mut summary = FolderSummary::default();
     let mut queue: Vec<Pending> = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(io_error("leer la carpeta", dir))?;
@@ -390,7 +234,7 @@ pub fn ingest_folder(
             summary.waiting += 1;
             continue;
         }
-        let kind = readers.classify(&path);
+        let kind = classify(&path, &opts);
         queue.push(Pending {
             rank: kind.as_ref().map_or(0, |k| k.rank()),
             modified,
@@ -404,8 +248,9 @@ pub fn ingest_folder(
         name, path, kind, ..
     } in queue
     {
-        let loaded =
-            kind.and_then(|kind| readers.load(kind, store, &path).map_err(|e| e.to_string()));
+        let loaded = kind.and_then(|kind| {
+            ingest::load_path(store, kind, &path, &opts).map_err(|e| e.to_string())
+        });
         match loaded {
             Ok(s) => {
                 tracing::info!(file = %name, run = s.run_id, "archivo de la carpeta cargado");

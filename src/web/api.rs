@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{ApiError, AppState};
 use crate::calendar::StretchKind;
 use crate::indicators::Quarter;
-use crate::ingest::{self, canonical};
+use crate::ingest::{self, FileKind, LoadOptions};
 use crate::model::parse_priority;
 use crate::store::Store;
 use crate::store::dashboard::{ClockRow, JobRunTotal};
@@ -409,11 +409,12 @@ pub struct IngestReply {
     pub rejects: Vec<serde_json::Value>,
 }
 
-/// Loads JSON objects through the canonical reader, as one file: one transaction, rejects
-/// recorded, the run in `ingest_runs`.
+/// Loads JSON objects through the canonical reader, as one file (`ingest::load_path` on a
+/// temporary JSONL file): one transaction, rejects recorded, the run in `ingest_runs`.
 fn ingest_json(
     state: &AppState,
     store: &Store,
+    kind: FileKind,
     name: &str,
     objects: Vec<serde_json::Value>,
 ) -> Result<IngestReply, ApiError> {
@@ -430,10 +431,12 @@ fn ingest_json(
         text.push('\n');
     }
     std::fs::write(&path, text).map_err(ApiError::internal)?;
-    let (kind, records) =
-        canonical::read(&path, "api").map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let opts = LoadOptions {
+        source: "api".into(),
+        ..LoadOptions::default()
+    };
     let mut store = store.try_clone()?;
-    let summary = ingest::load_file(&mut store, &path, kind.label(), records)
+    let summary = ingest::load_path(&mut store, kind, &path, &opts)
         .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     state.invalidate();
     Ok(IngestReply {
@@ -482,7 +485,15 @@ pub async fn post_tickets(
 ) -> Result<Response, ApiError> {
     let items = objects(&body)?;
     let r = state
-        .with_store(move |s, store| ingest_json(s, store, "api-tickets.jsonl", items))
+        .with_store(move |s, store| {
+            ingest_json(
+                s,
+                store,
+                FileKind::CanonicalTickets,
+                "api-tickets.jsonl",
+                items,
+            )
+        })
         .await?;
     Ok(reply(r))
 }
@@ -501,7 +512,15 @@ pub async fn post_events(
         }
     }
     let r = state
-        .with_store(move |s, store| ingest_json(s, store, "api-events.jsonl", items))
+        .with_store(move |s, store| {
+            ingest_json(
+                s,
+                store,
+                FileKind::CanonicalEvents,
+                "api-events.jsonl",
+                items,
+            )
+        })
         .await?;
     Ok(reply(r))
 }
