@@ -5,9 +5,12 @@
 //! [`indicators`] (quarterly figures, no I/O), [`report`] (workbook, charts), [`web`] (dashboard
 //! and API), [`alerts`] (outbox and SMTP). [`schedule`] runs jobs (ingest, evaluation, alerts,
 //! report…) on cron expressions inside `serve`.
-//! [`commands`] wires them for the CLI defined in [`cli`].
+//! [`config`] composes the sections each feature owns; [`app`] is the composition root that
+//! wires store, configuration and jobs for `serve` and `run-job`; [`commands`] wires them for
+//! the CLI defined in [`cli`].
 
 pub mod alerts;
+pub mod app;
 pub mod bench;
 pub mod calendar;
 pub mod cli;

@@ -799,5 +799,4 @@ mod tests {
         assert_eq!(dropdown(Some(&json!("A &amp; B"))), Some("A & B".into()));
         assert_eq!(backoff(30), Duration::from_millis(8000));
     }
-
 }
