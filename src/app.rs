@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use anyhow::Result;
 use chrono::{NaiveDateTime, Utc};
 
 use crate::calendar::Calendar;
@@ -206,7 +205,7 @@ impl JobRunner for StoreJobs {
 }
 
 /// The scheduler of `serve` on the real jobs, when `[schedule] enabled`; prints what will run.
-pub fn start_scheduler(store: &Store, config: &Config) -> Result<Option<Scheduler>> {
+pub fn start_scheduler(store: &Store, config: &Config) -> anyhow::Result<Option<Scheduler>> {
     use crate::schedule::{SystemClock, close_interrupted};
     if !config.schedule.enabled {
         println!("Trabajos programados desactivados ([schedule] enabled = false).");
@@ -244,7 +243,7 @@ pub fn start_scheduler(store: &Store, config: &Config) -> Result<Option<Schedule
 
 /// The state of the dashboard and API: the engine, the indicator definitions, `[web]` and the
 /// GLPI base URL, over `store`.
-pub fn web_state(store: Store, config: &Config) -> Result<crate::web::AppState> {
+pub fn web_state(store: Store, config: &Config) -> anyhow::Result<crate::web::AppState> {
     Ok(crate::web::AppState::new(
         store,
         config.engine()?,

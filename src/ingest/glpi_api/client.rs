@@ -794,9 +794,9 @@ mod tests {
                 "session_token inválido".to_owned()
             )
         );
-        assert_eq!(dropdown(Some(&json!("&nbsp;"))), None);
-        assert_eq!(dropdown(Some(&json!(0))), None);
-        assert_eq!(dropdown(Some(&json!("A &amp; B"))), Some("A & B".into()));
+        assert_eq!(clip("áéíóú", 3), "áéí…");
+        assert_eq!(backoff(1), Duration::from_millis(500));
+        assert_eq!(backoff(3), Duration::from_millis(2000));
         assert_eq!(backoff(30), Duration::from_millis(8000));
     }
 }
