@@ -1,5 +1,9 @@
 //! The TOML configuration: its documented defaults, validation into domain types, and the
 //! commented example written by `mesa-sla init`.
+//!
+//! Each feature module owns the type of its section (`[alerts]`, `[smtp]`, `[glpi_api]`,
+//! `[schedule]`, `[web]`…) and takes only that section; this module composes them and no module
+//! it imports imports it back. `crate::app` hands the sections to the features.
 
 use std::collections::HashMap;
 use std::path::Path;
