@@ -3,7 +3,7 @@
 //!
 //! Each feature module owns the type of its section (`[alerts]`, `[smtp]`, `[glpi_api]`,
 //! `[schedule]`, `[web]`…) and takes only that section; this module composes them and no module
-//! it imports imports it back. `crate::app` hands the sections to the features.
+//! it imports imports it back. The composition root (`app.rs`) hands the sections to the features.
 
 use std::collections::HashMap;
 use std::path::Path;
