@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use chrono::{Datelike, NaiveDateTime, Utc};
 
+use crate::app::{now_local, wall_clock};
 use crate::calendar::holidays::weekday_es;
 use crate::cli::{
     BenchArgs, BenchTarget, CalendarArgs, Cli, Command, DateOrder, DemoArgs, EvaluateArgs,
@@ -276,16 +277,6 @@ fn as_of(text: Option<&str>, engine: &Engine) -> Result<NaiveDateTime> {
     }
 }
 
-/// The machine's wall clock, for bookkeeping columns (`computed_at`), like the ingest runs'
-/// `started_at`/`finished_at`: comparing the two tells whether results are older than the data.
-fn wall_clock() -> NaiveDateTime {
-    chrono::Local::now().naive_local()
-}
-
-fn now_local(engine: &Engine) -> NaiveDateTime {
-    engine.default.local_from_instant(Utc::now().timestamp())
-}
-
 fn evaluate(args: &EvaluateArgs, config: &Config, db: &Path) -> Result<()> {
     let engine = config.engine()?;
     let cut = as_of(args.as_of.as_deref(), &engine)?;
@@ -421,7 +412,7 @@ fn hash_password() -> Result<()> {
     if password.chars().count() < 8 {
         bail!("la contraseña debe tener al menos 8 caracteres");
     }
-    let hash = crate::web::auth::hash_password(password).map_err(anyhow::Error::msg)?;
+    let hash = crate::web::auth::hash_password(password)?;
     println!("{hash}");
     Ok(())
 }
@@ -433,14 +424,8 @@ fn serve_store(db: &Path, config: &Config, bind: &str) -> Result<()> {
     })?;
     crate::web::check_bind(addr, &config.web)?;
     let store = Store::open(db)?;
-    let scheduler = start_scheduler(&store, config)?;
-    let state = crate::web::AppState::new(
-        store,
-        config.engine()?,
-        config.definitions()?,
-        config.web.clone(),
-        config.glpi_base_url.clone(),
-    )?;
+    let scheduler = crate::app::start_scheduler(&store, config)?;
+    let state = crate::app::web_state(store, config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -463,46 +448,10 @@ fn serve_store(db: &Path, config: &Config, bind: &str) -> Result<()> {
     Ok(())
 }
 
-/// The scheduler of `serve` on the real jobs, when `[schedule] enabled`; prints what will run.
-fn start_scheduler(store: &Store, config: &Config) -> Result<Option<crate::schedule::Scheduler>> {
-    use crate::schedule::{Scheduler, StoreJobs, SystemClock, close_interrupted};
-    if !config.schedule.enabled {
-        println!("Trabajos programados desactivados ([schedule] enabled = false).");
-        return Ok(None);
-    }
-    let jobs = StoreJobs::new(store.try_clone()?, config.clone())?;
-    let calendar = jobs.calendar();
-    let closed = close_interrupted(store, now_local(jobs.engine()))?;
-    if closed > 0 {
-        println!(
-            "{closed} trabajo(s) interrumpido(s) por una parada anterior quedan registrados como error."
-        );
-    }
-    let plan = Scheduler::plan(&config.schedule, &jobs)?;
-    let scheduler = Scheduler::new(
-        plan.jobs,
-        calendar.clone(),
-        std::sync::Arc::new(jobs),
-        store.try_clone()?,
-        std::sync::Arc::new(SystemClock),
-    );
-    println!(
-        "Trabajos programados (zona {}):",
-        calendar.spec().timezone()
-    );
-    for (job, expr, next) in scheduler.upcoming() {
-        let next = next.map_or("nunca".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
-        println!("  {job:<17} {expr:<26} próxima: {next}");
-    }
-    for (job, why) in plan.left_out {
-        println!("  {job:<17} no se ejecuta: {why}");
-    }
-    Ok(Some(scheduler))
-}
-
 /// Runs one job by hand, recorded in job_runs as `manual`.
 fn run_job(args: &RunJobArgs, config: &Config, db: &Path) -> Result<()> {
-    use crate::schedule::{JobName, Outcome, RunTrigger, StoreJobs, run_recorded};
+    use crate::app::StoreJobs;
+    use crate::schedule::{JobName, Outcome, RunTrigger, run_recorded};
     let job: JobName = args.name.parse()?;
     let engine = config.engine()?;
     let cut = as_of(args.as_of.as_deref(), &engine)?;

@@ -1,6 +1,10 @@
 //! The TOML configuration: its documented defaults, validation into domain types, and the
 //! commented example written by `mesa-sla init`. The domain sections (`[calendar]`, `[[entity]]`,
 //! `[policy]`) and their validation into the engine live in the core crate (`crates/core`).
+//!
+//! Each feature module owns the type of its section (`[alerts]`, `[smtp]`, `[glpi_api]`,
+//! `[schedule]`, `[web]`…) and takes only that section; this module composes them and no module
+//! it imports imports it back. The composition root (`app.rs`) hands the sections to the features.
 
 use std::path::Path;
 
@@ -186,6 +190,7 @@ pub(crate) fn example_sections(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schedule::{JobName, ScheduleConfig};
 
     #[test]
     fn the_example_parses_and_builds() {
@@ -214,5 +219,108 @@ mod tests {
         .engine()
         .expect_err("inverted hours");
         assert!(err.to_string().contains("franja horaria inválida"), "{err}");
+    }
+
+    // The sections owned by the feature modules, as the whole file reads them.
+
+    #[test]
+    fn defaults_schedule_everything_but_the_glpi_pull() {
+        let cfg = Config::parse("", "x").expect("parses");
+        assert_eq!(cfg.schedule, ScheduleConfig::default());
+        let jobs: Vec<JobName> = cfg
+            .schedule
+            .triggers()
+            .expect("valid")
+            .into_iter()
+            .map(|(j, _)| j)
+            .collect();
+        assert_eq!(
+            jobs,
+            [
+                JobName::IngestFolder,
+                JobName::Evaluate,
+                JobName::Alerts,
+                JobName::QuarterlyReport
+            ]
+        );
+    }
+
+    #[test]
+    fn the_commented_schedule_example_sections_are_valid_when_uncommented() {
+        // The `# [schedule]` and `# [ingest_folder]` blocks of `mesa-sla init`, uncommented.
+        let text = example_sections(&["schedule", "ingest_folder"]);
+        assert!(text.contains("quarterly_report"), "{text}");
+        let cfg = Config::parse(&text, "ejemplo").expect("example sections parse");
+        assert_eq!(cfg.schedule.glpi_sync.as_deref(), Some("*/30 * * * *"));
+        assert_eq!(
+            cfg.ingest_folder.path.as_deref(),
+            Some(std::path::Path::new("entrada"))
+        );
+        assert_eq!(cfg.schedule.triggers().expect("valid").len(), 5);
+    }
+
+    #[test]
+    fn bad_schedule_expressions_are_refused_at_load_naming_the_job() {
+        let err = Config::parse("[schedule]\nevaluate = \"*/15 * * *\"\n", "conf.toml")
+            .expect_err("four fields");
+        let text = err.to_string();
+        assert!(text.contains("conf.toml"), "{text}");
+        assert!(
+            text.contains("[schedule] evaluate = «*/15 * * *»: tiene 4 campo(s)"),
+            "{text}"
+        );
+        let err = Config::parse("[schedule]\nquarterly_report = \"primer dia\"\n", "c")
+            .expect_err("unknown words");
+        assert!(err.to_string().contains("quarterly_report"), "{err}");
+        let cfg = Config::parse(
+            "[schedule]\nalerts = \"off\"\nglpi_sync = \"0 * * * *\"\n",
+            "c",
+        )
+        .expect("valid");
+        let jobs: Vec<JobName> = cfg
+            .schedule
+            .triggers()
+            .expect("valid")
+            .into_iter()
+            .map(|(j, _)| j)
+            .collect();
+        assert!(jobs.contains(&JobName::GlpiSync) && !jobs.contains(&JobName::Alerts));
+    }
+
+    #[test]
+    fn the_commented_alerts_example_is_valid_once_uncommented() {
+        let example = EXAMPLE;
+        let text = example_sections(&["smtp", "alerts", "alerts.route"]);
+        let cfg = Config::parse(&text, "ejemplo").expect("parses");
+        let smtp = cfg.smtp.compile().expect("valid").expect("configured");
+        assert_eq!(
+            (smtp.port, smtp.security),
+            (587, crate::alerts::config::Security::StartTls)
+        );
+        assert_eq!(smtp.username.as_deref(), Some("ans@entidad.gov.co"));
+        let a = cfg.alerts.compile().expect("valid");
+        assert_eq!(a.routes.len(), 2);
+        assert_eq!(
+            a.daily_digest.map(|t| t.to_string()).as_deref(),
+            Some("07:30:00")
+        );
+        assert_eq!(a.default_to.len(), 1);
+        assert_eq!(a.retry_max, std::time::Duration::from_secs(3600));
+        // As shipped (all commented but [alerts]), the example configures no server.
+        let shipped = Config::parse(example, "ejemplo").expect("parses");
+        assert!(shipped.smtp.compile().expect("valid").is_none());
+        assert_eq!(shipped.alerts.compile().expect("valid").warn_at, 0.75);
+    }
+
+    #[test]
+    fn the_commented_glpi_api_example_section_is_valid() {
+        let section = example_sections(&["glpi_api"]);
+        let cfg = Config::parse(&section, "ejemplo").expect("uncommented parses");
+        assert_eq!(
+            cfg.glpi_api.url.as_deref(),
+            Some("https://mesa.entidad.gov.co/apirest.php")
+        );
+        assert_eq!(cfg.glpi_api.page_size, 500);
+        assert!(cfg.glpi_api.ca_cert.is_some() && cfg.glpi_api.entity.is_some());
     }
 }

@@ -7,12 +7,14 @@
 //! [`ingest`] (source files), [`evaluation`] (store ↔ engine), [`demo`] (synthetic data),
 //! [`report`] (workbook, charts), [`web`] (dashboard and API), [`alerts`] (outbox and SMTP).
 //! [`schedule`] runs jobs (ingest, evaluation, alerts, report…) on cron expressions inside
-//! `serve`. [`config`] composes the configuration file's sections.
-//! [`commands`] wires them for the CLI defined in [`cli`].
+//! `serve`. [`config`] composes the sections each feature owns; [`app`] is the composition root
+//! that wires store, configuration and jobs for `serve` and `run-job`; [`commands`] wires them
+//! for the CLI defined in [`cli`].
 
 pub use mesa_sla_core::{calendar, engine, indicators, model, sla};
 
 pub mod alerts;
+pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod commands;

@@ -597,28 +597,6 @@ escalate_to = ["Director TIC <director.tic@entidad.gov.co>"]
     }
 
     #[test]
-    fn the_commented_example_is_valid_once_uncommented() {
-        let example = crate::config::EXAMPLE;
-        let text = crate::config::example_sections(&["smtp", "alerts", "alerts.route"]);
-        let cfg = crate::config::Config::parse(&text, "ejemplo").expect("parses");
-        let smtp = cfg.smtp.compile().expect("valid").expect("configured");
-        assert_eq!((smtp.port, smtp.security), (587, Security::StartTls));
-        assert_eq!(smtp.username.as_deref(), Some("ans@entidad.gov.co"));
-        let a = cfg.alerts.compile().expect("valid");
-        assert_eq!(a.routes.len(), 2);
-        assert_eq!(
-            a.daily_digest.map(|t| t.to_string()).as_deref(),
-            Some("07:30:00")
-        );
-        assert_eq!(a.default_to.len(), 1);
-        assert_eq!(a.retry_max, Duration::from_secs(3600));
-        // As shipped (all commented but [alerts]), the example configures no server.
-        let shipped = crate::config::Config::parse(example, "ejemplo").expect("parses");
-        assert!(shipped.smtp.compile().expect("valid").is_none());
-        assert_eq!(shipped.alerts.compile().expect("valid").warn_at, 0.75);
-    }
-
-    #[test]
     fn backoff_doubles_up_to_the_cap() {
         let a = AlertsConfig::default().compile().expect("defaults");
         let secs: Vec<u64> = (1..=9).map(|n| a.backoff(n).as_secs()).collect();

@@ -12,7 +12,6 @@ use sha2::{Digest, Sha256};
 use super::config::{Alerts, RouteAttrs, Smtp};
 use super::message::{self, Facts, Rendered};
 use super::{AlertsError, DecideSummary};
-use crate::config::Config;
 use crate::engine::Engine;
 use crate::evaluation::evaluate_open;
 use crate::model::Metric;
@@ -126,14 +125,37 @@ struct NewRow {
 
 /// Evaluates the open tickets as of `as_of` and writes one outbox row per threshold crossed
 /// since the last run (and the day's digests when due), all in one transaction.
+/// `glpi_base_url` makes the links to GLPI tickets.
 pub(crate) fn decide_with(
     store: &mut Store,
-    config: &Config,
     engine: &Engine,
     alerts: &Alerts,
     smtp: Option<&Smtp>,
+    glpi_base_url: Option<&str>,
     as_of: NaiveDateTime,
 ) -> Result<DecideSummary, AlertsError> {
+    let staged = open_clocks(store, engine, alerts, as_of)?;
+    if staged.is_empty() {
+        return Ok(DecideSummary::default());
+    }
+    let candidates = load_candidates(store, &staged, glpi_base_url)?;
+    let new_rows = decide_crossings(&staged, &candidates, alerts, as_of);
+    let digests = digest_rows(store, engine, alerts, &candidates, as_of)?;
+    let domain = smtp.map_or_else(
+        || "mesa-sla.local".to_owned(),
+        |s| s.from.email.domain().to_owned(),
+    );
+    write_outbox(store, new_rows.iter().chain(&digests), &domain, as_of)
+}
+
+/// Phase 1: the open tickets evaluated as of `as_of`, and every clock of theirs at or past a
+/// threshold.
+fn open_clocks(
+    store: &Store,
+    engine: &Engine,
+    alerts: &Alerts,
+    as_of: NaiveDateTime,
+) -> Result<Vec<Staged>, AlertsError> {
     // Open tickets are evaluated in memory rather than through `sla_results`: alerts then
     // neither depend on the evaluate job having run recently nor overwrite the results the
     // dashboard shows (a `--as-of` replay would otherwise replace them with a past picture),
@@ -157,11 +179,15 @@ pub(crate) fn decide_with(
             });
         }
     }
-    drop(open);
-    if staged.is_empty() {
-        return Ok(DecideSummary::default());
-    }
+    Ok(staged)
+}
 
+/// Phase 2: what was decided before for each staged clock, and its ticket's attributes.
+fn load_candidates(
+    store: &mut Store,
+    staged: &[Staged],
+    glpi_base_url: Option<&str>,
+) -> Result<Vec<Candidate>, AlertsError> {
     // The staged clocks go to a temporary table, so that what was decided before and the
     // ticket attributes come back in one join instead of one query per clock.
     let conn = store.conn_mut();
@@ -179,16 +205,21 @@ pub(crate) fn decide_with(
         }
         app.flush()?;
     }
-    let rows = read_candidates(conn, &staged, config);
+    let rows = read_candidates(conn, staged, glpi_base_url);
     conn.execute_batch("DROP TABLE IF EXISTS alerts_current;")?;
-    let candidates = rows?;
+    rows
+}
 
-    let domain = smtp.map_or_else(
-        || "mesa-sla.local".to_owned(),
-        |s| s.from.email.domain().to_owned(),
-    );
+/// Phase 3: one new alert per level crossed since the last decision, with its recipients and
+/// its message.
+fn decide_crossings(
+    staged: &[Staged],
+    candidates: &[Candidate],
+    alerts: &Alerts,
+    as_of: NaiveDateTime,
+) -> Vec<NewRow> {
     let mut new_rows: Vec<NewRow> = Vec::new();
-    for c in &candidates {
+    for c in candidates {
         let s = &staged[c.n];
         let Some(cross) = crossing(c.previous, Some(s.level)) else {
             continue;
@@ -223,8 +254,17 @@ pub(crate) fn decide_with(
             mark: cross.mark,
         });
     }
-    let digests = digest_rows(store, engine, alerts, &candidates, as_of)?;
+    new_rows
+}
 
+/// Phase 4: the new rows into the outbox, each with the levels it records as decided, in one
+/// transaction. `domain` is the Message-IDs' right-hand side.
+fn write_outbox<'r>(
+    store: &mut Store,
+    rows: impl Iterator<Item = &'r NewRow>,
+    domain: &str,
+    as_of: NaiveDateTime,
+) -> Result<DecideSummary, AlertsError> {
     let mut summary = DecideSummary::default();
     let decided_at = ts_param(as_of.and_utc().timestamp());
     let tx = store.conn_mut().transaction()?;
@@ -232,7 +272,7 @@ pub(crate) fn decide_with(
         // Prepared once: planning dominates a one-row insert in DuckDB.
         let mut insert_outbox = tx.prepare(queries::ALERTS_OUTBOX_INSERT)?;
         let mut insert_decided = tx.prepare(queries::ALERTS_DECIDED_INSERT)?;
-        for row in new_rows.iter().chain(&digests) {
+        for row in rows {
             let status = if row.recipients.is_empty() {
                 "no_recipient"
             } else {
@@ -254,7 +294,7 @@ pub(crate) fn decide_with(
                     row.rendered.subject,
                     row.rendered.text,
                     row.rendered.html,
-                    message_id(&row.dedupe_key, &domain),
+                    message_id(&row.dedupe_key, domain),
                     status,
                 ],
                 |r| r.get(0),
@@ -302,7 +342,7 @@ impl Candidate {
 fn read_candidates(
     conn: &duckdb::Connection,
     staged: &[Staged],
-    config: &Config,
+    glpi_base_url: Option<&str>,
 ) -> Result<Vec<Candidate>, AlertsError> {
     let mut stmt = conn.prepare(queries::ALERTS_CANDIDATES)?;
     let rows = stmt.query_map([], |r| {
@@ -330,11 +370,7 @@ fn read_candidates(
             previous: previous.and_then(AlertLevel::from_number),
             priority,
             facts: Facts {
-                link: crate::report::glpi_ticket_url(
-                    config.glpi_base_url.as_deref(),
-                    &s.source,
-                    &s.ticket_id,
-                ),
+                link: crate::report::glpi_ticket_url(glpi_base_url, &s.source, &s.ticket_id),
                 source: s.source.clone(),
                 ticket_id: s.ticket_id.clone(),
                 title: title.unwrap_or_default(),

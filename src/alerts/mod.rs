@@ -15,7 +15,7 @@ use std::fmt;
 use chrono::NaiveDateTime;
 use thiserror::Error;
 
-use crate::config::{Config, ConfigError};
+use crate::engine::Engine;
 use crate::store::{Store, StoreError};
 
 pub use config::{AlertsConfig, AlertsConfigError, RouteConfig, SmtpConfig};
@@ -27,7 +27,7 @@ pub enum AlertsError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(#[from] AlertsConfigError),
     #[error(
         "no hay servidor SMTP configurado (indique [smtp] host y from): las alertas por enviar ({pending}) quedan pendientes"
     )]
@@ -43,12 +43,6 @@ pub enum AlertsError {
 impl From<duckdb::Error> for AlertsError {
     fn from(e: duckdb::Error) -> Self {
         AlertsError::Store(StoreError::Db(e))
-    }
-}
-
-impl From<AlertsConfigError> for AlertsError {
-    fn from(e: AlertsConfigError) -> Self {
-        AlertsError::Config(ConfigError::Alerts(e))
     }
 }
 
@@ -128,42 +122,48 @@ impl fmt::Display for AlertRunSummary {
 
 /// The `alerts` job: decides the alerts due as of `as_of` (local wall-clock time of the default
 /// calendar), then delivers every pending one whose retry time has come, using `as_of` as the
-/// clock (so that `--as-of` replays are reproducible). Blocking.
+/// clock (so that `--as-of` replays are reproducible). `glpi_base_url` makes the links to GLPI
+/// tickets in the messages. Blocking.
 pub fn run(
     store: &mut Store,
-    config: &Config,
+    engine: &Engine,
+    alerts: &AlertsConfig,
+    smtp: &SmtpConfig,
+    glpi_base_url: Option<&str>,
     as_of: NaiveDateTime,
 ) -> Result<AlertRunSummary, AlertsError> {
-    let engine = config.engine()?;
-    let alerts = config.alerts.compile()?;
-    let smtp = config.smtp.compile()?;
-    let decided = decide::decide_with(store, config, &engine, &alerts, smtp.as_ref(), as_of)?;
-    let delivery = deliver::deliver_with(store, &engine, &alerts, smtp.as_ref(), as_of)?;
+    let alerts = alerts.compile()?;
+    let smtp = smtp.compile()?;
+    let decided = decide::decide_with(store, engine, &alerts, smtp.as_ref(), glpi_base_url, as_of)?;
+    let delivery = deliver::deliver_with(store, engine, &alerts, smtp.as_ref(), as_of)?;
     Ok(AlertRunSummary { decided, delivery })
 }
 
 /// Only the decision half of [`run`]: writes new alerts to the outbox, sends nothing.
 pub fn decide(
     store: &mut Store,
-    config: &Config,
+    engine: &Engine,
+    alerts: &AlertsConfig,
+    smtp: &SmtpConfig,
+    glpi_base_url: Option<&str>,
     as_of: NaiveDateTime,
 ) -> Result<DecideSummary, AlertsError> {
-    let engine = config.engine()?;
-    let alerts = config.alerts.compile()?;
-    let smtp = config.smtp.compile()?;
-    decide::decide_with(store, config, &engine, &alerts, smtp.as_ref(), as_of)
+    let alerts = alerts.compile()?;
+    let smtp = smtp.compile()?;
+    decide::decide_with(store, engine, &alerts, smtp.as_ref(), glpi_base_url, as_of)
 }
 
 /// Only the delivery half of [`run`]: sends the pending alerts due at `now`.
 pub fn deliver(
     store: &mut Store,
-    config: &Config,
+    engine: &Engine,
+    alerts: &AlertsConfig,
+    smtp: &SmtpConfig,
     now: NaiveDateTime,
 ) -> Result<DeliverySummary, AlertsError> {
-    let engine = config.engine()?;
-    let alerts = config.alerts.compile()?;
-    let smtp = config.smtp.compile()?;
-    deliver::deliver_with(store, &engine, &alerts, smtp.as_ref(), now)
+    let alerts = alerts.compile()?;
+    let smtp = smtp.compile()?;
+    deliver::deliver_with(store, engine, &alerts, smtp.as_ref(), now)
 }
 
 #[cfg(test)]

@@ -4,12 +4,12 @@
 //!
 //! The pieces are separate so that tests drive them without real time: a [`Clock`] gives "now",
 //! [`Scheduler::tick`] runs whatever is due at that instant, and the loop only sleeps between
-//! ticks through a [`Sleeper`].
+//! ticks through a [`Sleeper`]. The jobs themselves run through a [`JobRunner`]; the
+//! application's runner, wired from the configuration, is `app::StoreJobs`.
 
 mod clock;
 mod config;
 mod folder;
-mod jobs;
 mod scheduler;
 mod trigger;
 
@@ -20,8 +20,9 @@ use std::str::FromStr;
 use chrono::NaiveDateTime;
 use thiserror::Error;
 
-use crate::config::ConfigError;
+use crate::alerts::AlertsError;
 use crate::ingest::IngestError;
+use crate::ingest::glpi_api::GlpiApiError;
 use crate::report::ReportError;
 use crate::store::job_runs::JobRunRow;
 use crate::store::{Store, StoreError};
@@ -29,7 +30,6 @@ use crate::store::{Store, StoreError};
 pub use clock::{BoxFuture, Clock, ManualClock, Sleeper, SystemClock, TokioSleeper};
 pub use config::{ScheduleConfig, ScheduleError};
 pub use folder::{FolderDateFormat, FolderSummary, IngestFolderConfig, ingest_folder};
-pub use jobs::StoreJobs;
 pub use scheduler::{InFlight, Plan, Planned, Scheduler};
 pub use trigger::{Period, Trigger};
 
@@ -111,20 +111,23 @@ pub enum JobError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error(transparent)]
+    Alerts(#[from] AlertsError),
+    #[error(transparent)]
+    GlpiApi(#[from] GlpiApiError),
     #[error("no se pudo {action} {path}: {source}")]
     Io {
         action: &'static str,
         path: String,
         source: std::io::Error,
     },
-    /// An error of another layer (alerts, GLPI API), already in Spanish.
-    #[error("{0}")]
-    Failed(String),
+    /// The error of a runner other than the application's (another [`JobRunner`]
+    /// implementation), with its causes.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
     #[error("el trabajo terminó de forma inesperada (pánico): {0}")]
     Panicked(String),
 }
@@ -350,7 +353,7 @@ mod tests {
         let store = Store::open_in_memory().expect("store");
         let now = || at("2026-03-02 08:15:00");
         let ok = Fixed(|| Ok("todo bien".into()));
-        let failing = Fixed(|| Err(JobError::Failed("el servidor no responde".into())));
+        let failing = Fixed(|| Err(JobError::Other("el servidor no responde".into())));
         let off = Fixed(|| Err(JobError::NotConfigured("sin carpeta".into())));
         let panicking = Fixed(|| panic!("índice fuera de rango"));
         let as_of = at("2026-03-02 08:15:00");

@@ -272,14 +272,26 @@ fn crate_weekdays(field: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::calendar::{CalendarSpec, Closure, HolidayRule, holidays};
 
-    fn calendar(toml: &str) -> std::sync::Arc<Calendar> {
-        Config::parse(toml, "prueba")
-            .expect("parses")
-            .engine()
-            .expect("builds")
-            .default
+    /// Office hours in `tz` with the holiday `rules` and the whole days `closed`: what a
+    /// `[calendar]` table with those settings builds.
+    fn calendar_with(tz: Tz, rules: Vec<HolidayRule>, closed: &[&str]) -> Calendar {
+        let closures = closed
+            .iter()
+            .map(|d| Closure {
+                date: d.parse().expect("date"),
+                part: None,
+            })
+            .collect();
+        let weekly = CalendarSpec::office_hours();
+        let spec = CalendarSpec::new(tz, weekly, rules, closures, Vec::new(), None).expect("spec");
+        Calendar::build_default_range(spec).expect("builds")
+    }
+
+    /// The default calendar: Bogotá, office hours, Colombian holidays.
+    fn bogota() -> Calendar {
+        calendar_with(chrono_tz::America::Bogota, holidays::colombia(), &[])
     }
 
     fn local(tz: Tz, text: &str) -> DateTime<Tz> {
@@ -333,7 +345,7 @@ mod tests {
 
     #[test]
     fn office_hours_cron_runs_on_weekdays_only() {
-        let cal = calendar("");
+        let cal = bogota();
         // Friday 2026-03-06 18:55 → the next runs are Monday from 07:00.
         assert_eq!(
             fires("*/10 7-18 * * 1-5", "2026-03-06 18:45:00", 3, &cal),
@@ -351,7 +363,7 @@ mod tests {
 
     #[test]
     fn first_business_day_of_the_quarter_skips_weekends_and_holidays() {
-        let cal = calendar("");
+        let cal = bogota();
         // 2026-01-01 is a holiday (Thursday): Friday the 2nd. 2026-04-01 is a Wednesday (Holy
         // Thursday is the 2nd). 2027-01-01 is a Friday holiday: Monday the 4th.
         assert_eq!(
@@ -379,7 +391,11 @@ mod tests {
             ["2026-04-01 07:00 Wed"]
         );
         // A closure of the entity moves it too.
-        let closed = calendar("[[calendar.closure]]\ndate = \"2026-04-01\"\n");
+        let closed = calendar_with(
+            chrono_tz::America::Bogota,
+            holidays::colombia(),
+            &["2026-04-01"],
+        );
         assert_eq!(
             fires(
                 "first-business-day 07:00",
@@ -402,7 +418,7 @@ mod tests {
 
     #[test]
     fn daylight_saving_zones_fire_once_per_wall_clock_time() {
-        let cal = calendar("[calendar]\ntimezone = \"America/New_York\"\nholidays = \"none\"\n");
+        let cal = calendar_with(chrono_tz::America::New_York, Vec::new(), &[]);
         let tz = cal.spec().timezone();
         let t = Trigger::parse("*/30 * * * *").expect("valid").expect("on");
         // Spring forward, 2026-03-08: 01:30 EST is followed by 03:00 EDT (30 real minutes).

@@ -62,13 +62,18 @@ pub fn validate_users(users: &[WebUser]) -> Result<(), AuthConfigError> {
     Ok(())
 }
 
+/// A password that could not be hashed.
+#[derive(Debug, thiserror::Error)]
+#[error("no se pudo calcular el hash: {0}")]
+pub struct HashError(argon2::password_hash::Error);
+
 /// The PHC string of an argon2id hash of `password` with a random salt.
-pub fn hash_password(password: &str) -> Result<String, String> {
+pub fn hash_password(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| format!("no se pudo calcular el hash: {e}"))
+        .map_err(HashError)
 }
 
 /// Compares in time independent of where the strings differ.

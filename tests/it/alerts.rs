@@ -27,6 +27,39 @@ fn at(text: &str) -> NaiveDateTime {
     ingest::parse_datetime(text).expect("valid instant")
 }
 
+/// The `alerts` job as the application wires it from a whole configuration: its engine,
+/// `[alerts]`, `[smtp]` and the GLPI base URL.
+fn run_alerts(
+    store: &mut Store,
+    cfg: &Config,
+    as_of: NaiveDateTime,
+) -> Result<alerts::AlertRunSummary, AlertsError> {
+    let engine = cfg.engine().expect("engine");
+    let base = cfg.glpi_base_url.as_deref();
+    alerts::run(store, &engine, &cfg.alerts, &cfg.smtp, base, as_of)
+}
+
+/// [`run_alerts`]'s decision half.
+fn decide_alerts(
+    store: &mut Store,
+    cfg: &Config,
+    as_of: NaiveDateTime,
+) -> Result<DecideSummary, AlertsError> {
+    let engine = cfg.engine().expect("engine");
+    let base = cfg.glpi_base_url.as_deref();
+    alerts::decide(store, &engine, &cfg.alerts, &cfg.smtp, base, as_of)
+}
+
+/// [`run_alerts`]'s delivery half.
+fn deliver_alerts(
+    store: &mut Store,
+    cfg: &Config,
+    now: NaiveDateTime,
+) -> Result<DeliverySummary, AlertsError> {
+    let engine = cfg.engine().expect("engine");
+    alerts::deliver(store, &engine, &cfg.alerts, &cfg.smtp, now)
+}
+
 /// Whether aiosmtpd can be imported. Missing in CI is a failure (`.ci/run` installs it);
 /// elsewhere the test says why it is skipped.
 fn smtp_server_available() -> bool {
@@ -249,7 +282,7 @@ fn one_message_per_crossing_and_nothing_lost_in_an_outage() {
     // T1, 09:45: 101 and 105 at 87 % of their attention target; 103, a week old, past both
     // targets at first sight (one breach alert per metric, no catch-up "at risk"); 106 paused
     // past 75 % of its solution target. 102's attention and 104 are finished: nothing.
-    let s = alerts::run(&mut store, &cfg, at("2025-07-08 09:45:00")).expect("run T1");
+    let s = run_alerts(&mut store, &cfg, at("2025-07-08 09:45:00")).expect("run T1");
     assert_eq!(s.to_string(), "5 alertas nuevas, 5 enviadas, 0 pendientes");
     let t1 = inbox(&mail);
     assert_eq!(
@@ -294,12 +327,12 @@ fn one_message_per_crossing_and_nothing_lost_in_an_outage() {
     assert!(m106.text.contains("Vencimiento: en pausa"), "{}", m106.text);
 
     // The same instant again: nothing new.
-    let s = alerts::run(&mut store, &cfg, at("2025-07-08 09:45:00")).expect("run T1 again");
+    let s = run_alerts(&mut store, &cfg, at("2025-07-08 09:45:00")).expect("run T1 again");
     assert_eq!(s.to_string(), "0 alertas nuevas, 0 enviadas, 0 pendientes");
     assert_eq!(inbox(&mail).len(), 5);
 
     // T2, 10:30: attention of 101 and 105 breached; escalation on the general route only.
-    let s = alerts::run(&mut store, &cfg, at("2025-07-08 10:30:00")).expect("run T2");
+    let s = run_alerts(&mut store, &cfg, at("2025-07-08 10:30:00")).expect("run T2");
     assert_eq!(s.decided.new_alerts, 2);
     assert_eq!(s.delivery.sent, 2);
     let t2 = inbox(&mail);
@@ -315,7 +348,7 @@ fn one_message_per_crossing_and_nothing_lost_in_an_outage() {
     // The server goes away. T3, 14:30: solution of 101, 102 and 105 at risk: decided, not sent,
     // each attempt recorded; one unreachable server is not tried once per alert.
     server.stop();
-    let s = alerts::run(&mut store, &cfg, at("2025-07-08 14:30:00")).expect("run T3");
+    let s = run_alerts(&mut store, &cfg, at("2025-07-08 14:30:00")).expect("run T3");
     assert_eq!(
         (s.decided.new_alerts, s.delivery),
         (
@@ -342,9 +375,9 @@ fn one_message_per_crossing_and_nothing_lost_in_an_outage() {
     );
     // One minute later the first back-off (60 s) has passed: a second attempt each, which
     // doubles the wait; a run in between does not try again.
-    let s = alerts::run(&mut store, &cfg, at("2025-07-08 14:31:00")).expect("retry");
+    let s = run_alerts(&mut store, &cfg, at("2025-07-08 14:31:00")).expect("retry");
     assert_eq!((s.delivery.failed, s.delivery.pending), (3, 3));
-    let s = alerts::run(&mut store, &cfg, at("2025-07-08 14:32:00")).expect("backing off");
+    let s = run_alerts(&mut store, &cfg, at("2025-07-08 14:32:00")).expect("backing off");
     assert_eq!((s.delivery.failed, s.delivery.pending), (0, 3));
     assert_eq!(
         count(
@@ -360,7 +393,7 @@ fn one_message_per_crossing_and_nothing_lost_in_an_outage() {
     drop(store);
     let mut store = Store::open(&db).expect("store reopens");
     let server = SmtpSink::start(port, &mail);
-    let s = alerts::run(&mut store, &cfg, at("2025-07-08 14:40:00")).expect("after restart");
+    let s = run_alerts(&mut store, &cfg, at("2025-07-08 14:40:00")).expect("after restart");
     assert_eq!(s.to_string(), "0 alertas nuevas, 3 enviadas, 0 pendientes");
     let t3 = inbox(&mail);
     let new: BTreeSet<Key> = keys(&t3).difference(&keys(&t2)).cloned().collect();
@@ -373,7 +406,7 @@ fn one_message_per_crossing_and_nothing_lost_in_an_outage() {
         ])
     );
     // And never again.
-    let s = alerts::run(&mut store, &cfg, at("2025-07-08 14:45:00")).expect("later");
+    let s = run_alerts(&mut store, &cfg, at("2025-07-08 14:45:00")).expect("later");
     assert_eq!(s.to_string(), "0 alertas nuevas, 0 enviadas, 0 pendientes");
     server.stop();
     let all = inbox(&mail);
@@ -506,7 +539,7 @@ escalate_to = ["{DIRECTOR}"]
 
     // Only 105 (group Redes) has a route: the other four alerts are recorded without recipient,
     // not lost and not sent. One digest for the one recipient with something to read.
-    let d = alerts::decide(&mut store, &cfg, at("2025-07-08 09:45:00")).expect("decide");
+    let d = decide_alerts(&mut store, &cfg, at("2025-07-08 09:45:00")).expect("decide");
     assert_eq!(
         d,
         DecideSummary {
@@ -534,11 +567,11 @@ escalate_to = ["{DIRECTOR}"]
     assert!(digest.1.contains("Caso 105"), "{}", digest.1);
     assert!(!digest.1.contains("Caso 101"), "{}", digest.1);
     // Later the same day: no second digest, no new alert.
-    let d = alerts::decide(&mut store, &cfg, at("2025-07-08 09:50:00")).expect("decide");
+    let d = decide_alerts(&mut store, &cfg, at("2025-07-08 09:50:00")).expect("decide");
     assert_eq!(d, DecideSummary::default());
 
     // 19:00 is outside business hours: both held, no attempt, no connection.
-    let s = alerts::deliver(&mut store, &cfg, at("2025-07-08 19:00:00")).expect("deliver");
+    let s = deliver_alerts(&mut store, &cfg, at("2025-07-08 19:00:00")).expect("deliver");
     assert_eq!(
         s,
         DeliverySummary {
@@ -559,8 +592,8 @@ escalate_to = ["{DIRECTOR}"]
         "prueba",
     )
     .expect("config");
-    let err = alerts::deliver(&mut store, &with_user, at("2025-07-09 08:30:00"))
-        .expect_err("no password");
+    let err =
+        deliver_alerts(&mut store, &with_user, at("2025-07-09 08:30:00")).expect_err("no password");
     assert!(matches!(err, AlertsError::MissingPassword { .. }), "{err}");
     assert!(
         err.to_string()
@@ -571,7 +604,7 @@ escalate_to = ["{DIRECTOR}"]
 
     // Next morning the desk is open but nothing listens on the port: both attempts recorded
     // as failed, still pending; unrouted alerts are never attempted.
-    let s = alerts::deliver(&mut store, &cfg, at("2025-07-09 08:30:00")).expect("deliver");
+    let s = deliver_alerts(&mut store, &cfg, at("2025-07-09 08:30:00")).expect("deliver");
     assert_eq!((s.sent, s.failed, s.held, s.pending), (0, 2, 0, 2));
     assert_eq!(
         count(
@@ -592,11 +625,11 @@ fn without_an_smtp_server_configured_alerts_wait() {
     .expect("config");
     let mut store = Store::open_in_memory().expect("store");
     load(&mut store);
-    let err = alerts::run(&mut store, &cfg, at("2025-07-08 09:45:00")).expect_err("no server");
+    let err = run_alerts(&mut store, &cfg, at("2025-07-08 09:45:00")).expect_err("no server");
     assert!(matches!(err, AlertsError::NoSmtp { pending: 3 }), "{err}");
     assert!(err.to_string().contains("[smtp] host"), "{err}");
     // Decided all the same, and not decided twice.
-    let d = alerts::decide(&mut store, &cfg, at("2025-07-08 09:45:00")).expect("decide");
+    let d = decide_alerts(&mut store, &cfg, at("2025-07-08 09:45:00")).expect("decide");
     assert_eq!(d, DecideSummary::default());
     assert_eq!(
         count(

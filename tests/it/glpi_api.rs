@@ -999,7 +999,7 @@ fn an_unreachable_glpi_is_retried_then_reported() {
 #[test]
 fn without_the_section_glpi_is_not_configured() {
     let mut store = Store::open_in_memory().expect("store");
-    let msg = glpi_api::sync(&mut store, &Config::default())
+    let msg = glpi_api::sync(&mut store, &Config::default().glpi_api)
         .expect_err("no [glpi_api]")
         .to_string();
     assert!(

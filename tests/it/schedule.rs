@@ -9,12 +9,12 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration as StdDuration, SystemTime};
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use mesa_sla::app::StoreJobs;
 use mesa_sla::config::Config;
 use mesa_sla::ingest;
 use mesa_sla::schedule::{
     BoxFuture, Clock, IngestFolderConfig, JobError, JobName, JobRun, JobRunner, ManualClock,
-    Outcome, Planned, RunReport, Scheduler, Sleeper, StoreJobs, Trigger, ingest_folder,
-    recent_runs,
+    Outcome, Planned, RunReport, Scheduler, Sleeper, Trigger, ingest_folder, recent_runs,
 };
 use mesa_sla::store::Store;
 
@@ -72,7 +72,7 @@ impl JobRunner for Fake {
             panic!("fallo simulado de {job}");
         }
         if self.fail.contains(&job) {
-            return Err(JobError::Failed("servidor caído (simulado)".into()));
+            return Err(JobError::Other("servidor caído (simulado)".into()));
         }
         Ok(format!("{job} al {as_of}"))
     }

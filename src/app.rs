@@ -1,20 +1,22 @@
-//! The real job runner: each job on a connection of its own to the store of `serve` or
-//! `run-job`, with the configuration it was started with.
+//! The composition root: what wires the store and the whole configuration together for
+//! `serve` and `run-job` — the real job runner ([`StoreJobs`], each job on a connection of its
+//! own, given only its configuration sections), the scheduler on those jobs, and the web state.
+//! Features never see [`Config`]; this module hands each its section.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Utc};
 
-use super::folder::ingest_folder;
-use super::{JobError, JobName, JobRunner};
 use crate::calendar::Calendar;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::engine::Engine;
 use crate::evaluation::{EvaluationSummary, evaluate_store};
 use crate::indicators::{Definitions, Quarter, fmt_count};
+use crate::ingest::glpi_api::{self, GlpiApiError};
 use crate::report::{ReportTarget, write_reports};
+use crate::schedule::{JobError, JobName, JobRunner, Scheduler, ingest_folder};
 use crate::store::Store;
 use crate::store::indicators::entities_in;
 
@@ -28,15 +30,21 @@ pub struct StoreJobs {
     definitions: Definitions,
 }
 
-/// The machine's wall clock, for the `computed_at` bookkeeping of results (as the commands do).
-fn wall_clock() -> NaiveDateTime {
+/// The machine's wall clock, for bookkeeping columns (`computed_at`), like the ingest runs'
+/// `started_at`/`finished_at`: comparing the two tells whether results are older than the data.
+pub fn wall_clock() -> NaiveDateTime {
     chrono::Local::now().naive_local()
+}
+
+/// Now, as the local wall-clock time of the default calendar.
+pub fn now_local(engine: &Engine) -> NaiveDateTime {
+    engine.default.local_from_instant(Utc::now().timestamp())
 }
 
 impl StoreJobs {
     /// Builds the calendars, the policy and the indicator definitions once; a broken
     /// configuration fails here rather than at the first run.
-    pub fn new(store: Store, config: Config) -> Result<StoreJobs, JobError> {
+    pub fn new(store: Store, config: Config) -> Result<StoreJobs, ConfigError> {
         let engine = config.engine()?;
         let definitions = config.definitions()?;
         Ok(StoreJobs {
@@ -126,6 +134,28 @@ impl StoreJobs {
         )?;
         Ok(summary.to_string())
     }
+
+    fn alerts(&self, as_of: NaiveDateTime) -> Result<String, JobError> {
+        let mut store = self.connection()?;
+        let c = &self.config;
+        let summary = crate::alerts::run(
+            &mut store,
+            &self.engine,
+            &c.alerts,
+            &c.smtp,
+            c.glpi_base_url.as_deref(),
+            as_of,
+        )?;
+        Ok(summary.to_string())
+    }
+
+    fn glpi_sync(&self) -> Result<String, JobError> {
+        match glpi_api::sync(&mut self.connection()?, &self.config.glpi_api) {
+            Ok(summary) => Ok(summary.to_string()),
+            Err(e @ GlpiApiError::NotConfigured(_)) => Err(JobError::NotConfigured(e.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// One line of an evaluation's figures.
@@ -153,19 +183,8 @@ impl JobRunner for StoreJobs {
             JobName::Evaluate => self.evaluate(as_of),
             JobName::QuarterlyReport => self.quarterly_report(as_of),
             JobName::IngestFolder => self.ingest_folder(),
-            JobName::Alerts => crate::alerts::run(&mut self.connection()?, &self.config, as_of)
-                .map(|s| s.to_string())
-                .map_err(|e| JobError::Failed(e.to_string())),
-            JobName::GlpiSync => {
-                crate::ingest::glpi_api::sync(&mut self.connection()?, &self.config)
-                    .map(|s| s.to_string())
-                    .map_err(|e| match e {
-                        crate::ingest::glpi_api::GlpiApiError::NotConfigured(_) => {
-                            JobError::NotConfigured(e.to_string())
-                        }
-                        other => JobError::Failed(other.to_string()),
-                    })
-            }
+            JobName::Alerts => self.alerts(as_of),
+            JobName::GlpiSync => self.glpi_sync(),
         }
     }
 
@@ -183,4 +202,53 @@ impl JobRunner for StoreJobs {
             _ => None,
         }
     }
+}
+
+/// The scheduler of `serve` on the real jobs, when `[schedule] enabled`; prints what will run.
+pub fn start_scheduler(store: &Store, config: &Config) -> anyhow::Result<Option<Scheduler>> {
+    use crate::schedule::{SystemClock, close_interrupted};
+    if !config.schedule.enabled {
+        println!("Trabajos programados desactivados ([schedule] enabled = false).");
+        return Ok(None);
+    }
+    let jobs = StoreJobs::new(store.try_clone()?, config.clone())?;
+    let calendar = jobs.calendar();
+    let closed = close_interrupted(store, now_local(jobs.engine()))?;
+    if closed > 0 {
+        println!(
+            "{closed} trabajo(s) interrumpido(s) por una parada anterior quedan registrados como error."
+        );
+    }
+    let plan = Scheduler::plan(&config.schedule, &jobs)?;
+    let scheduler = Scheduler::new(
+        plan.jobs,
+        calendar.clone(),
+        Arc::new(jobs),
+        store.try_clone()?,
+        Arc::new(SystemClock),
+    );
+    println!(
+        "Trabajos programados (zona {}):",
+        calendar.spec().timezone()
+    );
+    for (job, expr, next) in scheduler.upcoming() {
+        let next = next.map_or("nunca".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+        println!("  {job:<17} {expr:<26} próxima: {next}");
+    }
+    for (job, why) in plan.left_out {
+        println!("  {job:<17} no se ejecuta: {why}");
+    }
+    Ok(Some(scheduler))
+}
+
+/// The state of the dashboard and API: the engine, the indicator definitions, `[web]` and the
+/// GLPI base URL, over `store`.
+pub fn web_state(store: Store, config: &Config) -> anyhow::Result<crate::web::AppState> {
+    Ok(crate::web::AppState::new(
+        store,
+        config.engine()?,
+        config.definitions()?,
+        config.web.clone(),
+        config.glpi_base_url.clone(),
+    )?)
 }
