@@ -84,7 +84,7 @@ async fn overview_filters_in_a_real_browser() {
         found,
         "la prueba en el navegador",
         "Chromium y chromedriver",
-        "paquetes chromium y chromium-driver",
+        "instale los paquetes chromium y chromium-driver",
     ) else {
         return;
     };

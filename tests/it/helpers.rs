@@ -101,15 +101,13 @@ pub fn runs(program: &str) -> bool {
 /// skipped saying so. Returns `found`.
 pub fn require_program<T>(found: Option<T>, test: &str, program: &str, install: &str) -> Option<T> {
     if found.is_none() {
+        let why =
+            format!("{test} no puede ejecutarse sin {program} ({install}, como hace .ci/run)");
         assert!(
             std::env::var_os("CI").is_none(),
-            "{test} necesita {program}, que no está disponible: instálelo ({install}); \
-             .ci/run lo instala"
+            "{why}; con CI definida esto es un error"
         );
-        eprintln!(
-            "PRUEBA OMITIDA: {test} necesita {program}, que no está disponible ({install}); \
-             en CI esto es un error"
-        );
+        eprintln!("PRUEBA OMITIDA: {why}; en CI esto es un error");
     }
     found
 }

@@ -372,7 +372,7 @@ fn libreoffice_renders(workbook: &Path) {
         found,
         "la conversión del libro a PDF",
         "LibreOffice (soffice)",
-        "paquete libreoffice-calc-nogui",
+        "instale el paquete libreoffice-calc-nogui",
     ) else {
         return;
     };
