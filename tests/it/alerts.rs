@@ -38,7 +38,7 @@ fn smtp_server_available() -> bool {
     require_program(
         ok.then_some(()),
         "la prueba de alertas",
-        "un servidor SMTP real (aiosmtpd de Python)",
+        "un servidor SMTP real, aiosmtpd de Python",
         "python3 -m pip install aiosmtpd",
     )
     .is_some()
