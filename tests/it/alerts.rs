@@ -17,7 +17,7 @@ use mesa_sla::evaluation::{evaluate_open, evaluate_store};
 use mesa_sla::ingest::{self, canonical};
 use mesa_sla::store::Store;
 
-use crate::helpers::fixtures;
+use crate::helpers::{fixtures, require_program};
 
 fn dir() -> PathBuf {
     fixtures().join("alerts")
@@ -60,8 +60,7 @@ fn deliver_alerts(
     alerts::deliver(store, &engine, &cfg.alerts, &cfg.smtp, now)
 }
 
-/// Whether aiosmtpd can be imported. Missing in CI is a failure (`.ci/run` installs it);
-/// elsewhere the test says why it is skipped.
+/// Whether aiosmtpd can be imported (missing: a failure under CI, a skip elsewhere).
 fn smtp_server_available() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
@@ -69,18 +68,13 @@ fn smtp_server_available() -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "la prueba de alertas necesita un servidor SMTP real: instale aiosmtpd \
-             (python3 -m pip install aiosmtpd); .ci/run lo instala"
-        );
-        eprintln!(
-            "PRUEBA OMITIDA: python3 con aiosmtpd no está disponible \
-             (python3 -m pip install aiosmtpd); en CI esto es un error"
-        );
-    }
-    ok
+    require_program(
+        ok.then_some(()),
+        "la prueba de alertas",
+        "un servidor SMTP real, aiosmtpd de Python",
+        "python3 -m pip install aiosmtpd",
+    )
+    .is_some()
 }
 
 fn free_port() -> u16 {

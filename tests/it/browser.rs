@@ -1,12 +1,14 @@
 //! The dashboard in a real headless Chromium, driven over the W3C WebDriver protocol
 //! (chromedriver): load the overview, pick a priority in the filter form (its script reloads
 //! the page with the filter in the URL), assert on the rendered DOM and save a screenshot under
-//! `target/`. Skipped, saying why, where Chromium or chromedriver is not installed.
+//! `target/`. Without Chromium or chromedriver it fails under CI and is skipped elsewhere,
+//! saying why.
 
 use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
+use crate::helpers::{require_program, runs};
 use crate::http::send;
 use crate::web::spawn_app;
 use mesa_sla::web::WebConfig;
@@ -72,23 +74,18 @@ impl Driver {
     }
 }
 
-fn installed(bin: &str) -> bool {
-    Command::new(bin)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_filters_in_a_real_browser() {
-    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+    let found = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
-        .find(|b| installed(b));
-    let (Some(chromium), true) = (chromium, installed("chromedriver")) else {
-        eprintln!(
-            "Chromium o chromedriver no están instalados (paquetes chromium y chromium-driver): \
-             se omite la prueba en el navegador"
-        );
+        .find(|b| runs(b))
+        .filter(|_| runs("chromedriver"));
+    let Some(chromium) = require_program(
+        found,
+        "la prueba en el navegador",
+        "Chromium y chromedriver",
+        "instale los paquetes chromium y chromium-driver",
+    ) else {
         return;
     };
     // A browser that hangs must fail the test, not the whole run.

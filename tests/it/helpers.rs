@@ -1,4 +1,5 @@
-//! Shared test helpers: fixture paths, a store loaded with the samples, the binary.
+//! Shared test helpers: fixture paths, a store loaded with the samples, the binary, and the
+//! rule for tests that need an external program.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -85,4 +86,28 @@ pub fn assert_reproduces(store: &mut Store, expected: &Path) {
     let got = std::fs::read_to_string(&out).expect("read export");
     let want = std::fs::read_to_string(expected).expect("expected results");
     compare(&got, &want);
+}
+
+/// Whether `program` answers `--version` (found on `PATH` and runnable).
+pub fn runs(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The rule for tests that need an external program: when it is missing (`found` is `None`) the
+/// test fails under CI (`CI` set: `.ci/run` installs every such program), and elsewhere it is
+/// skipped saying so. Returns `found`.
+pub fn require_program<T>(found: Option<T>, test: &str, program: &str, install: &str) -> Option<T> {
+    if found.is_none() {
+        let why =
+            format!("{test} no puede ejecutarse sin {program} ({install}, como hace .ci/run)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{why}; con CI definida esto es un error"
+        );
+        eprintln!("PRUEBA OMITIDA: {why}; en CI esto es un error");
+    }
+    found
 }

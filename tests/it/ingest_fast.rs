@@ -1,7 +1,9 @@
 //! The DuckDB-native path of `ingest glpi-csv` and `ingest glpi-logs` against the reference
 //! readers: on the samples and on variants with bad rows, white space, every date order and
 //! label language, both give the same tables, the same rejects (line, column, value, reason) and
-//! the same run record; files it cannot read identically go to the reference reader.
+//! the same run record; files it cannot read identically go to the reference reader. Each load
+//! is also held to counts known apart from both paths (rows, tickets, events, every reject's
+//! line, column and reason), so that two paths broken alike cannot pass.
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +65,81 @@ fn same_summary(fast: &IngestSummary, reference: &IngestSummary) {
     );
 }
 
+/// What one load must give, known apart from both paths: each caller says how it counted.
+struct Expected<'a> {
+    /// Data rows of the file, and those carrying nothing to load (not SLA history).
+    rows: u64,
+    skipped: u64,
+    /// Rows in `tickets` and `ticket_events` afterwards.
+    tickets: i64,
+    events: i64,
+    /// The run's rejects: (line, column, reason).
+    rejects: &'a [(i64, &'a str, &'a str)],
+}
+
+/// A ticket list: every row a ticket of its own, no history, no rejects.
+fn plain_list(rows: u64) -> Expected<'static> {
+    Expected {
+        rows,
+        skipped: 0,
+        tickets: rows as i64,
+        events: 0,
+        rejects: &[],
+    }
+}
+
+fn assert_expected(store: &Store, s: &IngestSummary, want: &Expected, path: &Path) {
+    let rejected = want.rejects.len() as u64;
+    assert_eq!(
+        (s.rows_read, s.skipped, s.rejected, s.accepted),
+        (
+            want.rows,
+            want.skipped,
+            rejected,
+            want.rows - want.skipped - rejected
+        ),
+        "{}",
+        path.display()
+    );
+    let counts = store.counts().expect("counts");
+    assert_eq!(
+        (counts.tickets, counts.events),
+        (want.tickets, want.events),
+        "{}",
+        path.display()
+    );
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT line, column_name, reason FROM ingest_rejects WHERE run_id = ? ORDER BY line",
+        )
+        .expect("prepare");
+    let rejects: Vec<(i64, String, String)> = stmt
+        .query_map([s.run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rejects");
+    let want: Vec<(i64, String, String)> = want
+        .rejects
+        .iter()
+        .map(|(l, c, r)| (*l, (*c).to_owned(), (*r).to_owned()))
+        .collect();
+    assert_eq!(rejects, want, "{}", path.display());
+}
+
+/// KNOWN DEFECT, kept because issue 11 changes no behaviour: in a file with CRLF line ends (GLPI
+/// 11 exports) both readers report every reject one line before its physical line. The
+/// reference reader takes the line from the csv crate's `Position::line`, which lags by one line
+/// with CRLF (BurntSushi/rust-csv#395), and the DuckDB path mirrors it. The expected physical
+/// lines are the callers' constants; this gives what is reported today. Fixing it changes the
+/// stored reject lines of CRLF files: a separate issue, which then drops this function.
+fn one_line_early<'a>(rejects: &[(i64, &'a str, &'a str)]) -> Vec<(i64, &'a str, &'a str)> {
+    rejects
+        .iter()
+        .map(|&(line, c, r)| (line - 1, c, r))
+        .collect()
+}
+
 fn reference_list(store: &mut Store, path: &Path, opts: &glpi::ListOptions) -> IngestSummary {
     let records = glpi::read_list(path, opts).expect("reference reads");
     ingest::load_file(store, path, "glpi-csv", records).expect("reference loads")
@@ -74,11 +151,11 @@ fn reference_logs(store: &mut Store, path: &Path) -> IngestSummary {
 }
 
 /// Loads a list twice (the second time over its own rows: the upsert path) through both paths
-/// and asserts the DuckDB path was taken and agrees with the reference. Returns the summary.
-fn list_agrees(path: &Path, opts: &glpi::ListOptions) -> IngestSummary {
+/// and asserts the DuckDB path was taken, agrees with the reference and gives `expected` both
+/// times.
+fn list_agrees(path: &Path, opts: &glpi::ListOptions, expected: &Expected) {
     let mut reference = Store::open_in_memory().expect("store");
     let mut fast = Store::open_in_memory().expect("store");
-    let mut first = None;
     for _ in 0..2 {
         let want = reference_list(&mut reference, path, opts);
         let got = fast::try_glpi_list(&mut fast, path, opts)
@@ -86,15 +163,13 @@ fn list_agrees(path: &Path, opts: &glpi::ListOptions) -> IngestSummary {
             .unwrap_or_else(|d| panic!("{}: left to the reference reader: {d:?}", path.display()));
         same_summary(&got, &want);
         assert_eq!(contents(&fast), contents(&reference), "{}", path.display());
-        first.get_or_insert(got);
+        assert_expected(&fast, &got, expected, path);
     }
-    first.expect("loaded")
 }
 
-fn logs_agree(path: &Path) -> IngestSummary {
+fn logs_agree(path: &Path, expected: &Expected) {
     let mut reference = Store::open_in_memory().expect("store");
     let mut fast = Store::open_in_memory().expect("store");
-    let mut first = None;
     for _ in 0..2 {
         let want = reference_logs(&mut reference, path);
         let got = fast::try_glpi_logs(&mut fast, path)
@@ -102,14 +177,13 @@ fn logs_agree(path: &Path) -> IngestSummary {
             .unwrap_or_else(|d| panic!("{}: left to the reference reader: {d:?}", path.display()));
         same_summary(&got, &want);
         assert_eq!(contents(&fast), contents(&reference), "{}", path.display());
-        first.get_or_insert(got);
+        assert_expected(&fast, &got, expected, path);
     }
-    first.expect("loaded")
 }
 
 /// The DuckDB path declines the file, and the public entry point then gives exactly what the
-/// reference reader gives.
-fn list_declined_but_equal(path: &Path, opts: &glpi::ListOptions) {
+/// reference reader gives. Returns that store and summary.
+fn list_declined_but_equal(path: &Path, opts: &glpi::ListOptions) -> (Store, IngestSummary) {
     let mut probe = Store::open_in_memory().expect("store");
     let attempt = fast::try_glpi_list(&mut probe, path, opts).expect("no refusal");
     assert!(attempt.is_err(), "{}: DuckDB path taken", path.display());
@@ -120,9 +194,10 @@ fn list_declined_but_equal(path: &Path, opts: &glpi::ListOptions) {
     let got = fast::glpi_list(&mut public, path, opts).expect("loads");
     same_summary(&got, &want);
     assert_eq!(contents(&public), contents(&reference));
+    (public, got)
 }
 
-fn logs_declined_but_equal(path: &Path) {
+fn logs_declined_but_equal(path: &Path) -> (Store, IngestSummary) {
     let mut probe = Store::open_in_memory().expect("store");
     let attempt = fast::try_glpi_logs(&mut probe, path).expect("no refusal");
     assert!(attempt.is_err(), "{}: DuckDB path taken", path.display());
@@ -133,6 +208,7 @@ fn logs_declined_but_equal(path: &Path) {
     let got = fast::glpi_logs(&mut public, path).expect("loads");
     same_summary(&got, &want);
     assert_eq!(contents(&public), contents(&reference));
+    (public, got)
 }
 
 /// Writes rows the way GLPI 10 does: BOM, every cell quoted and followed by `;`, `"` as `''`.
@@ -248,16 +324,57 @@ fn bad_list_rows() -> Vec<Vec<String>> {
     rows
 }
 
+const BAD_DATE: &str = "fecha inválida (formato ymd (AAAA-MM-DD))";
+const BEFORE_OPENING: &str = "fecha anterior a la apertura del caso";
+
+/// The rejects of [`bad_list_rows`], worked out row by row: data row k is on line k + 1, rows 2
+/// to 15 each break one rule (in the order the reader checks them; dates must fall in
+/// 1984–2100), and the rest load.
+const BAD_LIST_REJECTS: &[(i64, &str, &str)] = &[
+    (3, "ID", "falta el identificador del caso"),
+    (4, "Estado", "falta el estado"),
+    (5, "Estado", "estado desconocido"),   // Archivado
+    (6, "Fecha de Apertura", BAD_DATE),    // 30 February
+    (7, "Fecha de solución", BAD_DATE),    // month 13
+    (8, "Fecha de cierre", BAD_DATE),      // 2101
+    (9, "Última actualización", BAD_DATE), // 24:00
+    (
+        10,
+        "Tiempo en atender el servicio",
+        "duración ilegible (p. ej. \"2 días 3 horas 5 minutos\")",
+    ),
+    (11, "Fecha de Apertura", "falta la fecha de apertura"),
+    (12, "Fecha de solución", BEFORE_OPENING), // 1 March, opened 4 March
+    (13, "Fecha de cierre", BEFORE_OPENING),   // 08:59, opened 09:00
+    (14, "Tipo", "tipo desconocido"),          // Queja
+    (15, "Prioridad", "prioridad desconocida"), // Urgentísima
+    (16, "Fecha de Apertura", BAD_DATE),       // 1983
+];
+
+/// [`bad_list_rows`] loaded: 20 data rows, the rejects given, and 5 tickets from the 6 rows
+/// that load (1, 16, 17, 18, 19, and 1 again).
+fn bad_list_expected<'a>(rejects: &'a [(i64, &'a str, &'a str)]) -> Expected<'a> {
+    Expected {
+        rows: 20,
+        skipped: 0,
+        tickets: 5,
+        events: 0,
+        rejects,
+    }
+}
+
 #[test]
 fn list_samples_and_their_variants_load_the_same_through_duckdb() {
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = glpi::ListOptions::default();
-    let s = list_agrees(&samples().join("tickets.csv"), &opts);
-    assert_eq!((s.rows_read, s.rejected), (300, 0));
+    // 300 rows, 300 distinct IDs (shared/samples README; a csv count over tickets.csv agrees),
+    // every one the same 300 tickets in each variant below.
+    let samples_list = plain_list(300);
+    list_agrees(&samples().join("tickets.csv"), &opts, &samples_list);
 
     let glpi11 = dir.path().join("glpi11.csv");
     write_glpi11(&glpi11, &sample_rows(), b',');
-    list_agrees(&glpi11, &opts);
+    list_agrees(&glpi11, &opts, &samples_list);
 
     let dmy = dir.path().join("dmy.csv");
     write_glpi11(
@@ -265,27 +382,27 @@ fn list_samples_and_their_variants_load_the_same_through_duckdb() {
         &with_dates(&sample_rows(), |y, m, d| format!("{d}-{m}-{y}")),
         b';',
     );
-    list_agrees(&dmy, &opts);
+    list_agrees(&dmy, &opts, &samples_list);
     let mdy = dir.path().join("mdy.csv");
     write_glpi11(
         &mdy,
         &with_dates(&sample_rows(), |y, m, d| format!("{m}/{d}/{y}")),
         b';',
     );
-    list_agrees(&mdy, &opts);
+    list_agrees(&mdy, &opts, &samples_list);
 
     let mut english = sample_rows();
     english[0] = ENGLISH_HEADER.iter().map(|s| s.to_string()).collect();
     let en = dir.path().join("en.csv");
     write_glpi11(&en, &english, b';');
-    list_agrees(&en, &opts);
+    list_agrees(&en, &opts, &samples_list);
 
     // Forced date order and one entity for every ticket.
     let forced = glpi::ListOptions {
         entity: Some("Alcaldía de Prueba".into()),
         date_format: Some(glpi::DateFormat::Dmy),
     };
-    list_agrees(&dmy, &forced);
+    list_agrees(&dmy, &forced, &samples_list);
 }
 
 #[test]
@@ -293,17 +410,21 @@ fn list_bad_rows_are_rejected_alike() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("filas.csv");
     write_glpi10(&path, &bad_list_rows());
-    let s = list_agrees(&path, &glpi::ListOptions::default());
-    assert_eq!(
-        (s.rows_read, s.rejected),
-        (20, 14),
-        "{:?}",
-        s.sample_rejects
+    list_agrees(
+        &path,
+        &glpi::ListOptions::default(),
+        &bad_list_expected(BAD_LIST_REJECTS),
     );
-    // GLPI 11 shape (CRLF, RFC 4180 quotes, `,`) of the same rows.
+    // GLPI 11 shape (CRLF, RFC 4180 quotes, `,`) of the same rows: the same rejects, each
+    // reported one line early (see `one_line_early`).
     let crlf = dir.path().join("filas11.csv");
     write_glpi11(&crlf, &bad_list_rows(), b',');
-    list_agrees(&crlf, &glpi::ListOptions::default());
+    let early = one_line_early(BAD_LIST_REJECTS);
+    list_agrees(
+        &crlf,
+        &glpi::ListOptions::default(),
+        &bad_list_expected(&early),
+    );
 }
 
 #[test]
@@ -322,7 +443,27 @@ fn list_values_with_white_space_are_trimmed_alike() {
     rows[3][1] = "Título\n".into();
     let path = dir.path().join("espacios.csv");
     write_glpi10(&path, &rows);
-    list_agrees(&path, &glpi::ListOptions::default());
+    // Trimmed, the rows are the bad rows again: the same rejects, but the line breaks put into
+    // the titles of rows 2 and 3 (lines 3 and 5) move every later row down two lines.
+    let moved: Vec<(i64, &str, &str)> = BAD_LIST_REJECTS
+        .iter()
+        .map(|&(line, c, r)| {
+            (
+                match line {
+                    3 => 3,
+                    4 => 5,
+                    l => l + 2,
+                },
+                c,
+                r,
+            )
+        })
+        .collect();
+    list_agrees(
+        &path,
+        &glpi::ListOptions::default(),
+        &bad_list_expected(&moved),
+    );
 }
 
 #[test]
@@ -336,7 +477,8 @@ fn list_shapes_duckdb_cannot_read_alike_go_to_the_reference_reader() {
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
     let cp1252 = dir.path().join("cp1252.csv");
     std::fs::write(&cp1252, &bytes).expect("write");
-    list_declined_but_equal(&cp1252, &opts);
+    let (store, s) = list_declined_but_equal(&cp1252, &opts);
+    assert_expected(&store, &s, &plain_list(300), &cp1252);
     // A date only chrono's lenient fallback reads, and a 60th second.
     for (name, date) in [
         ("ayer.csv", "ayer"),
@@ -355,7 +497,9 @@ fn list_shapes_duckdb_cannot_read_alike_go_to_the_reference_reader() {
         "ID;Estado;Fecha de Apertura\n1;Nuevo;2025-03-04 09:00\n2;Nuevo;2025-03-04 09:00;extra\n",
     )
     .expect("write");
-    list_declined_but_equal(&wide, &opts);
+    let (store, s) = list_declined_but_equal(&wide, &opts);
+    // Two tickets: the extra cell is ignored.
+    assert_expected(&store, &s, &plain_list(2), &wide);
     // A quote inside an unquoted value.
     let quote = dir.path().join("comilla.csv");
     std::fs::write(
@@ -363,7 +507,8 @@ fn list_shapes_duckdb_cannot_read_alike_go_to_the_reference_reader() {
         "ID;Título;Estado;Fecha de Apertura\n1;Pantalla 15\" y 17\" rota;Nuevo;2025-03-04 09:00\n",
     )
     .expect("write");
-    list_declined_but_equal(&quote, &opts);
+    let (store, s) = list_declined_but_equal(&quote, &opts);
+    assert_expected(&store, &s, &plain_list(1), &quote);
 }
 
 #[test]
@@ -377,13 +522,12 @@ fn a_file_name_duckdb_would_read_as_a_pattern_goes_to_the_reference_reader() {
         "ID;Estado;Fecha de Apertura\n1;Nuevo;2025-03-04 09:00\n",
     )
     .expect("decoy");
-    list_declined_but_equal(&tricky, &glpi::ListOptions::default());
-    let mut store = Store::open_in_memory().expect("store");
-    let s = fast::glpi_list(&mut store, &tricky, &glpi::ListOptions::default()).expect("loads");
-    assert_eq!(s.accepted, 300);
+    let (store, s) = list_declined_but_equal(&tricky, &glpi::ListOptions::default());
+    assert_expected(&store, &s, &plain_list(300), &tricky);
     let logs = dir.path().join("historial*.csv");
     std::fs::copy(samples().join("glpi_logs.csv"), &logs).expect("copy");
-    logs_declined_but_equal(&logs);
+    let (store, s) = logs_declined_but_equal(&logs);
+    assert_expected(&store, &s, &SAMPLE_LOGS, &logs);
 }
 
 #[test]
@@ -456,21 +600,55 @@ const BAD_LOGS: &str = "\
 21,ticket,13,,0,Ana (1),2025-12-31 23:59:59,12,6,5
 ";
 
+/// `glpi_logs.csv` of the samples: 2,778 rows (shared/samples README); a count over the file of
+/// rows with itemtype Ticket, linked_action 0 or empty and option 12, 5 or 8 gives 1,731 events
+/// (1,090 status, 342 technician, 299 group changes), the other 1,047 rows carry no SLA
+/// information. With the 696 follow-ups that is the 2,427 events of the golden test.
+const SAMPLE_LOGS: Expected = Expected {
+    rows: 2778,
+    skipped: 1047,
+    tickets: 0,
+    events: 1731,
+    rejects: &[],
+};
+
+/// [`BAD_LOGS`] worked out row by row (data row k on line k + 1, and k + 2 past row 16, whose
+/// group name holds a line break): rows 9 (Problem), 10 (no itemtype), 11 (linked action 17) and
+/// 13 (option 83) are skipped; 8 rows are rejected; the other 9 are events (1, 7, 8, 12, 14, 16,
+/// 18, 20, 21; rows 1 and 20 are the same change, kept twice within one file).
+const BAD_LOGS_EXPECTED: Expected = Expected {
+    rows: 21,
+    skipped: 4,
+    tickets: 0,
+    events: 9,
+    rejects: &[
+        (3, "items_id", "falta el identificador del caso"),
+        (4, "date_mod", "fecha inválida"),                 // empty
+        (5, "date_mod", "fecha inválida"),                 // 30 February
+        (6, "date_mod", "fecha inválida"),                 // day first
+        (7, "new_value", "código de estado desconocido"),  // 7
+        (16, "new_value", "código de estado desconocido"), // -1
+        (19, "date_mod", "fecha inválida"),                // 1983
+        (21, "new_value", "código de estado desconocido"), // empty
+    ],
+};
+
+/// A one-row history holding one status change.
+const ONE_EVENT: Expected = Expected {
+    rows: 1,
+    skipped: 0,
+    tickets: 0,
+    events: 1,
+    rejects: &[],
+};
+
 #[test]
 fn logs_sample_and_bad_rows_load_the_same_through_duckdb() {
-    let s = logs_agree(&samples().join("glpi_logs.csv"));
-    assert_eq!((s.rows_read, s.rejected), (2778, 0));
-    assert!(s.skipped > 0);
+    logs_agree(&samples().join("glpi_logs.csv"), &SAMPLE_LOGS);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("historial.csv");
     std::fs::write(&path, format!("{LOGS_HEADER}{BAD_LOGS}")).expect("write");
-    let s = logs_agree(&path);
-    assert_eq!(
-        (s.rows_read, s.skipped, s.rejected),
-        (21, 4, 8),
-        "{:?}",
-        s.sample_rejects
-    );
+    logs_agree(&path, &BAD_LOGS_EXPECTED);
     // CRLF and `;`.
     let crlf = dir.path().join("historial_crlf.csv");
     let text = format!("{LOGS_HEADER}{BAD_LOGS}")
@@ -478,7 +656,14 @@ fn logs_sample_and_bad_rows_load_the_same_through_duckdb() {
         .replace('\n', "\r\n")
         .replace("\"Pérez; Ana (1)\"", "\"Pérez, Ana (1)\"");
     std::fs::write(&crlf, text).expect("write");
-    logs_agree(&crlf);
+    let early = one_line_early(BAD_LOGS_EXPECTED.rejects);
+    logs_agree(
+        &crlf,
+        &Expected {
+            rejects: &early,
+            ..BAD_LOGS_EXPECTED
+        },
+    );
     // White space around values.
     let ragged = dir.path().join("historial_espacios.csv");
     let text: String = format!("{LOGS_HEADER}{BAD_LOGS}")
@@ -502,7 +687,7 @@ fn logs_sample_and_bad_rows_load_the_same_through_duckdb() {
         })
         .collect();
     std::fs::write(&ragged, text).expect("write");
-    logs_agree(&ragged);
+    logs_agree(&ragged, &BAD_LOGS_EXPECTED);
 }
 
 #[test]
@@ -516,7 +701,8 @@ fn logs_duckdb_cannot_read_alike_go_to_the_reference_reader() {
          Ticket,10,0,Ana,2025-01-01 10:00:00,12,1,2\n",
     )
     .expect("write");
-    logs_declined_but_equal(&no_id);
+    let (store, s) = logs_declined_but_equal(&no_id);
+    assert_expected(&store, &s, &ONE_EVENT, &no_id);
     // An id that is not a number on an event row.
     let bad_id = dir.path().join("id.csv");
     std::fs::write(
@@ -524,7 +710,8 @@ fn logs_duckdb_cannot_read_alike_go_to_the_reference_reader() {
         format!("{LOGS_HEADER}a1,Ticket,10,,0,Ana,2025-01-01 10:00:00,12,1,2\n"),
     )
     .expect("write");
-    logs_declined_but_equal(&bad_id);
+    let (store, s) = logs_declined_but_equal(&bad_id);
+    assert_expected(&store, &s, &ONE_EVENT, &bad_id);
     // A date layout only chrono's fallback decides.
     let odd = dir.path().join("fecha.csv");
     std::fs::write(
@@ -569,8 +756,22 @@ fn a_large_history_keeps_order_and_lines_past_many_row_groups() {
         ));
     }
     std::fs::write(&path, text).expect("write");
-    let s = logs_agree(&path);
-    assert_eq!((s.rows_read, s.rejected), (300_000, 6));
+    // Rows i = 49,999 × k (k = 1…6) have 30 February. Row i starts on line i + 1, plus one for
+    // each earlier row whose user name holds a line break (every 77,777th); a count of record
+    // starts over the same text with Python's csv module gives the same lines.
+    let rejects: Vec<(i64, &str, &str)> = (1..=6)
+        .map(|k| 49_999 * k)
+        .map(|i| (i + 1 + i / 77_777, "date_mod", "fecha inválida"))
+        .collect();
+    let expected = Expected {
+        rows: 300_000,
+        skipped: 0,
+        tickets: 0,
+        // Every other row is a status (12), technician (5) or group (8) change of a ticket.
+        events: 300_000 - 6,
+        rejects: &rejects,
+    };
+    logs_agree(&path, &expected);
 }
 
 #[test]

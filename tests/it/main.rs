@@ -3,6 +3,7 @@
 //! server and the GLPI API sync against a fake GLPI.
 
 mod alerts;
+mod architecture;
 mod browser;
 mod cli;
 mod glpi_api;
@@ -15,5 +16,6 @@ mod ingest_fast;
 mod ingest_glpi;
 mod report;
 mod schedule;
+mod store;
 mod volume;
 mod web;

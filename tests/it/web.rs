@@ -97,6 +97,80 @@ fn sample_fill(store: &mut Store) {
 
 const VIEW: &str = "entity=Prueba&quarter=2025-Q3";
 
+fn close(v: &serde_json::Value, want: f64) -> bool {
+    v.as_f64().is_some_and(|v| (v - want).abs() < 1e-6)
+}
+
+/// The indicator set of the hand-computed quarter (2025-Q3 of `tests/fixtures/report`), each
+/// number worked out by hand in its README and in `report::a_hand_computed_quarter`.
+fn assert_hand_quarter(set: &serde_json::Value) {
+    let total = &set["current"]["total"];
+    for (field, want) in [
+        ("registered", 3), // tickets 1–3
+        ("registered_solved", 2),
+        ("attention_met", 2),      // 1 and 3 in 0.5 h
+        ("attention_breached", 1), // 2 in 3 h
+        ("solved", 3),             // 1 (4 h), 2 (10 h), 4 (9 h)
+        ("solution_met", 1),
+        ("solution_breached", 2),
+        ("closed_in_time", 2), // 1 after 7 h, 4 after 1 h; 2 never closed
+        ("closing_decided", 3),
+        ("reopened", 1),         // 2
+        ("backlog", 1),          // 3
+        ("surveys_answered", 2), // 1 (5) and 4 (3)
+        ("surveys_satisfied", 1),
+        ("surveys_sent", 3),
+        ("surveys_sent_answered", 2),
+    ] {
+        assert_eq!(total[field], want, "{field}: {total}");
+    }
+    for (field, want) in [
+        ("attention_mean", 4.0 / 3.0), // (0.5 + 3 + 0.5) / 3
+        ("attention_median", 0.5),
+        ("attention_p90", 2.5),        // 0.5 + 0.8 × 2.5
+        ("solution_mean", 23.0 / 3.0), // (4 + 10 + 9) / 3
+        ("solution_median", 9.0),
+    ] {
+        assert!(close(&total[field], want), "{field}: {total}");
+    }
+    // The quarter before: ticket 4, created and attended in time, open at the end of June.
+    let previous = &set["previous"]["total"];
+    assert_eq!(
+        [
+            &previous["registered"],
+            &previous["attention_met"],
+            &previous["backlog"],
+            &previous["solved"]
+        ],
+        [1, 1, 1, 0],
+        "{previous}"
+    );
+    let indicator = |medida: &str| {
+        set["indicators"]
+            .as_array()
+            .and_then(|all| all.iter().find(|i| i["definition"]["medida"] == medida))
+            .unwrap_or_else(|| panic!("no indicator {medida}"))
+            .clone()
+    };
+    for (medida, want) in [
+        ("registrados", 3.0),
+        ("solucionados", 3.0),
+        ("pendientes", 1.0),
+        ("atencion_en_meta", 200.0 / 3.0),   // 2 of 3
+        ("solucion_en_meta", 100.0 / 3.0),   // 1 of 3
+        ("resolucion", 200.0 / 3.0),         // 2 of the 3 registered solved
+        ("cierre_oportuno", 200.0 / 3.0),    // 2 of 3
+        ("reapertura", 100.0 / 3.0),         // 1 of 3
+        ("satisfaccion", 50.0),              // 1 of 2 answers is 4–5
+        ("respuesta_encuesta", 200.0 / 3.0), // 2 of 3 sent
+        ("solucion_mediana", 9.0),
+    ] {
+        let i = indicator(medida);
+        assert!(close(&i["value"], want), "{medida}: {i}");
+    }
+    assert!(close(&indicator("atencion_en_meta")["previous"], 100.0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_page_and_indicator_json_match_the_indicator_set() {
     let app = spawn_app(WebConfig::default()).await;
@@ -134,6 +208,7 @@ async fn overview_page_and_indicator_json_match_the_indicator_set() {
         json.text() == serde_json::to_string(&expected).expect("serialise"),
         "the API's indicator set differs from the report's"
     );
+    assert_hand_quarter(&json.json());
 
     // A filter narrows the figures: priority Alta holds tickets 1 and 3.
     let alta = app
@@ -151,73 +226,59 @@ async fn overview_page_and_indicator_json_match_the_indicator_set() {
     assert_eq!(breaches.as_array().map(Vec::len), Some(4));
 }
 
-/// Over the 300 sample tickets: for every entity and quarter with tickets, the API's indicator
-/// set is the report's, the overview shows its registered count, and each ticket's clocks in
-/// the API are the stored results.
+/// Tickets of the samples created in each quarter: a count of `Fecha de Apertura` by quarter
+/// over shared/samples/tickets.csv (300 tickets, one entity).
+const SAMPLE_QUARTERS: [(&str, u64); 8] = [
+    ("2024-Q1", 31),
+    ("2024-Q2", 37),
+    ("2024-Q3", 35),
+    ("2024-Q4", 41),
+    ("2025-Q1", 26),
+    ("2025-Q2", 35),
+    ("2025-Q3", 34),
+    ("2025-Q4", 61),
+];
+const SAMPLE_ENTITY: &str = "Entidad Raíz > Alcaldía de Villa Esperanza";
+
+/// Over the 300 sample tickets: for every quarter, the API's indicator set is the report's and
+/// holds the tickets created in it, which the overview shows; each ticket's clocks in the API
+/// are the reference results of `expected.csv`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_samples_served_match_the_report_and_the_results() {
+async fn the_samples_served_match_the_report_and_the_reference_results() {
     let app = spawn_app_over(WebConfig::default(), sample_engine, sample_fill).await;
     let db = app.db.clone();
-    let (views, results) = tokio::task::spawn_blocking(move || {
+    let reports = tokio::task::spawn_blocking(move || {
         let store = Store::open(&db).expect("store");
-        let conn = store.conn();
-        let mut stmt = conn
-            .prepare(
-                "SELECT DISTINCT entity, year(created_at), quarter(created_at) FROM tickets \
-                 ORDER BY ALL",
-            )
-            .expect("prepare");
-        let keys: Vec<(String, i32, i32)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
-        let views: Vec<(String, String, String)> = keys
-            .into_iter()
-            .map(|(entity, y, q)| {
-                let quarter = Quarter::new(y, q as u8).expect("quarter");
+        SAMPLE_QUARTERS
+            .iter()
+            .map(|(quarter, _)| {
                 let set = report::indicator_set(
                     &store,
                     &sample_engine(),
                     &Definitions::builtin(),
-                    &entity,
-                    quarter,
+                    SAMPLE_ENTITY,
+                    Quarter::parse(quarter).expect("quarter"),
                 )
                 .expect("set");
-                let json = serde_json::to_string(&set).expect("serialise");
-                (entity, quarter.to_string(), json)
+                serde_json::to_string(&set).expect("serialise")
             })
-            .collect();
-        let mut stmt = conn
-            .prepare(
-                "SELECT source, ticket_id, metric, state, business_seconds FROM sla_results \
-                 ORDER BY ticket_id LIMIT 40",
-            )
-            .expect("prepare");
-        let results: Vec<(String, String, String, String, i64)> = stmt
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
-        (views, results)
+            .collect::<Vec<_>>()
     })
     .await
     .expect("task");
-    assert!(
-        views.len() >= 2,
-        "the samples span several quarters: {views:?}"
-    );
-    for (entity, quarter, expected) in &views {
-        let q = query(&[("entity", entity), ("quarter", quarter)]);
+    for ((quarter, created), expected) in SAMPLE_QUARTERS.iter().zip(&reports) {
+        let q = query(&[("entity", SAMPLE_ENTITY), ("quarter", quarter)]);
         let json = app.get(&format!("/api/v1/indicators?{q}")).await;
         assert_eq!(json.status, 200);
         assert!(
             json.text() == *expected,
-            "{entity} {quarter}: the API's indicator set differs from the report's"
+            "{quarter}: the API's indicator set differs from the report's"
         );
-        let registered = json.json()["current"]["total"]["registered"].clone();
+        assert_eq!(
+            json.json()["current"]["total"]["registered"],
+            *created,
+            "{quarter}"
+        );
         let page = app.get(&format!("/?{q}")).await;
         assert_eq!(page.status, 200);
         let html = page.text();
@@ -230,33 +291,38 @@ async fn the_samples_served_match_the_report_and_the_results() {
             .nth(1)
             .and_then(|v| v.split('<').next())
             .expect("tile value");
-        assert_eq!(
-            value.replace('.', ""),
-            registered.to_string(),
-            "{entity} {quarter}"
-        );
+        assert_eq!(value, created.to_string(), "{quarter}");
     }
-    assert!(!results.is_empty());
-    for (source, id, metric, state, business) in results {
+
+    let mut expected =
+        csv::Reader::from_path(fixtures().join("samples/expected.csv")).expect("expected.csv");
+    let mut clocks = 0;
+    for row in expected.records() {
+        let row = row.expect("row");
+        let (source, id, metric, business, state) = (&row[0], &row[1], &row[2], &row[4], &row[6]);
         let t = app
             .get(&format!(
                 "/api/v1/tickets/{}/{}",
-                encode(&source),
-                encode(&id)
+                encode(source),
+                encode(id)
             ))
             .await;
         assert_eq!(t.status, 200, "{source}/{id}");
         let body = t.json();
         let clock = body["clocks"]
             .as_array()
-            .and_then(|c| c.iter().find(|c| c["metric"] == metric.as_str()))
+            .and_then(|c| c.iter().find(|c| c["metric"] == metric))
             .unwrap_or_else(|| panic!("{source}/{id}: no {metric} clock in {body}"));
-        assert_eq!(clock["state"], state.as_str(), "{source}/{id} {metric}");
+        assert_eq!(clock["state"], state, "{source}/{id} {metric}");
         assert_eq!(
-            clock["business_seconds"], business,
+            clock["business_seconds"].to_string(),
+            business,
             "{source}/{id} {metric}"
         );
+        clocks += 1;
     }
+    // 600 rows: attention and solution of the 300 tickets (shared/samples README).
+    assert_eq!(clocks, 600);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -321,13 +387,68 @@ async fn hostile_parameters_are_bound_never_spliced() {
     assert_eq!(app.get("/no/existe").await.status, 404);
 }
 
+/// HTML text with the entities the templates write turned back into characters.
+fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Each body row of the table with that `id`, its cells' text joined by ` | `.
+fn table_rows(html: &str, id: &str) -> Vec<String> {
+    let table = html
+        .split(&format!("<table id=\"{id}\">"))
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .unwrap_or_else(|| panic!("no table {id}"));
+    let body = table.split("<tbody>").nth(1).expect("table body");
+    body.split("</tr>")
+        .filter(|r| r.contains("<td>"))
+        .map(|r| {
+            let cells: Vec<&str> = r
+                .split("<td>")
+                .skip(1)
+                .map(|c| c.split("</td>").next().unwrap_or_default())
+                .collect();
+            cells.join(" | ")
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ticket_page_charts_downloads_health_and_metrics() {
     let app = spawn_app(WebConfig::default()).await;
-    let page = app.get("/casos/glpi/2").await.text();
-    assert!(page.contains("Relojes") && page.contains("Historial"));
-    assert!(page.contains("Resuelto"), "{page}");
-    assert!(page.contains("abrir en GLPI"));
+    // Ticket 2 of the hand-computed quarter (tests/fixtures/report/README.md): opened Wednesday
+    // 2 July 08:00, taken 11:00 (3 h against 2 h), solved 3 July 08:00, reopened 09:00 and
+    // solved 10:00: 11 business hours open, 1 paused, 15 outside hours (17:00 to 08:00).
+    let page = unescape(&app.get("/casos/glpi/2").await.text());
+    assert!(
+        page.contains("Creado el 02/07/2025 08:00 · solucionado el 03/07/2025 10:00"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"https://mesa.prueba.gov.co/front/ticket.form.php?id=2\""));
+    // Clock | target | counted | paused | outside hours | weekends | holidays | closures | state |
+    // rule.
+    assert_eq!(
+        table_rows(&page, "relojes"),
+        [
+            "Atención | 2,0 h | 3,0 h | 0,0 h | 0,0 h | 0,0 h | 0,0 h | 0,0 h | Incumplido | General",
+            "Solución | 8,0 h | 10,0 h | 1,0 h | 15,0 h | 0,0 h | 0,0 h | 0,0 h | Incumplido | General",
+        ]
+    );
+    // Its history: the four status changes of tests/fixtures/report/events.csv.
+    assert_eq!(
+        table_rows(&page, "historial"),
+        [
+            "02/07/2025 11:00:00 | Cambio de estado | Nuevo | En curso (asignado) | Beto",
+            "03/07/2025 08:00:00 | Cambio de estado | En curso (asignado) | Resuelto | Beto",
+            "03/07/2025 09:00:00 | Cambio de estado | Resuelto | En curso (asignado) | Marta",
+            "03/07/2025 10:00:00 | Cambio de estado | En curso (asignado) | Resuelto | Beto",
+        ]
+    );
     let missing = app.get("/casos/glpi/999").await;
     assert_eq!(missing.status, 404);
     assert!(missing.text().contains("no existe el caso"));

@@ -1,0 +1,229 @@
+//! The layering rule read from the sources: no import cycle among top-level modules. Each
+//! `src/**/*.rs` file belongs to its top-level module (`src/alerts/decide.rs` → `alerts`); the
+//! modules it names through `crate::X` (or `mesa_sla_core::X`, for the core crate's modules in
+//! `crates/core/src`) are its imports. Comments are ignored; test code counts.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+/// Module → module it imports → the files that do.
+type Graph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+
+/// The `.rs` files under `dir`, recursively, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).expect("readable source dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The top-level module a file belongs to; `None` for the crate roots.
+fn module_of(src: &Path, file: &Path) -> Option<String> {
+    let rel = file.strip_prefix(src).expect("file under src");
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    (!matches!(name, "lib" | "main")).then(|| name.to_owned())
+}
+
+/// The source without comments (`//…` to the end of the line, doc lines included, and `/* */`).
+/// String literals are not parsed: a `//` inside one only hides the rest of its line.
+fn code(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        match (rest.find("//"), rest.find("/*")) {
+            (Some(l), b) if b.is_none_or(|b| l < b) => {
+                out.push_str(&rest[..l]);
+                rest = rest[l..].find('\n').map_or("", |n| &rest[l + n..]);
+            }
+            (_, Some(b)) => {
+                out.push_str(&rest[..b]);
+                rest = rest[b..].find("*/").map_or("", |e| &rest[b + e + 2..]);
+            }
+            _ => {
+                out.push_str(rest);
+                rest = "";
+            }
+        }
+    }
+    out
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The first path segment after each `prefix` (`crate::`): `crate::store::Store` → `store`,
+/// and in `crate::{config::Config, store}` each item of the group.
+fn named_after(code: &str, prefix: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for (at, _) in code.match_indices(prefix) {
+        if code[..at].chars().next_back().is_some_and(is_ident) {
+            continue; // `my_crate::`
+        }
+        let rest = code[at + prefix.len()..].trim_start();
+        if let Some(group) = rest.strip_prefix('{') {
+            // Items at depth 1 of the group: the first identifier after `{` and each `,`.
+            let (mut depth, mut item_start) = (1, true);
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 1 => item_start = true,
+                    c if item_start && depth == 1 && is_ident(c) => {
+                        let end = group[i..]
+                            .find(|c| !is_ident(c))
+                            .map_or(group.len(), |e| i + e);
+                        names.insert(group[i..end].to_owned());
+                        item_start = false;
+                    }
+                    _ => {}
+                }
+                if depth == 0 {
+                    break;
+                }
+            }
+        } else {
+            let end = rest.find(|c| !is_ident(c)).unwrap_or(rest.len());
+            names.insert(rest[..end].to_owned());
+        }
+    }
+    names
+}
+
+/// Adds the imports of every file under `src` to the graph; `prefixes` name this crate's and the
+/// core crate's modules.
+fn add_crate(graph: &mut Graph, root: &Path, src: &Path, prefixes: &[&str]) {
+    for file in rust_files(src) {
+        let Some(from) = module_of(src, &file) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&file).expect("readable source");
+        let code = code(&text);
+        let shown = file
+            .strip_prefix(root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        let edges = graph.entry(from.clone()).or_default();
+        for to in prefixes.iter().flat_map(|p| named_after(&code, p)) {
+            if to != from {
+                edges.entry(to).or_default().insert(shown.clone());
+            }
+        }
+    }
+}
+
+/// Every module reachable from `from` (itself only through a cycle).
+fn reachable(graph: &Graph, from: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut queue: VecDeque<&str> = VecDeque::from([from]);
+    while let Some(m) = queue.pop_front() {
+        for to in graph.get(m).into_iter().flat_map(|e| e.keys()) {
+            if seen.insert(to.clone()) {
+                queue.push_back(to);
+            }
+        }
+    }
+    seen
+}
+
+/// A shortest cycle through `start` inside `members`: `start → … → start`.
+fn cycle_through<'a>(graph: &'a Graph, start: &'a str, members: &BTreeSet<String>) -> Vec<&'a str> {
+    let mut previous: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut queue: VecDeque<&str> = VecDeque::from([start]);
+    while let Some(m) = queue.pop_front() {
+        for to in graph.get(m).into_iter().flat_map(|e| e.keys()) {
+            if members.contains(to) && !previous.contains_key(to.as_str()) {
+                previous.insert(to, m);
+                queue.push_back(to);
+            }
+        }
+    }
+    let mut path = vec![start];
+    let mut at = previous[start];
+    while at != start {
+        path.push(at);
+        at = previous[at];
+    }
+    path.push(start);
+    path.reverse();
+    path
+}
+
+#[test]
+fn top_level_modules_import_each_other_one_way_only() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut graph = Graph::new();
+    add_crate(
+        &mut graph,
+        root,
+        &root.join("src"),
+        &["crate::", "mesa_sla_core::"],
+    );
+    let core = root.join("crates/core/src");
+    if core.is_dir() {
+        add_crate(&mut graph, root, &core, &["crate::"]);
+    }
+    // Only names that are modules: `crate::X` may also be an item of lib.rs.
+    let modules: BTreeSet<String> = graph.keys().cloned().collect();
+    for edges in graph.values_mut() {
+        edges.retain(|to, _| modules.contains(to));
+    }
+    assert!(modules.len() > 5, "no sources found: {modules:?}");
+
+    eprintln!("imports between top-level modules:");
+    for (from, edges) in &graph {
+        let to: Vec<&str> = edges.keys().map(String::as_str).collect();
+        eprintln!("  {from} → {}", to.join(", "));
+    }
+
+    // A module is in a cycle when it reaches itself; the modules it reaches and that reach it
+    // form its cycle group, reported once with one cycle through its first module.
+    let reach: BTreeMap<&str, BTreeSet<String>> = modules
+        .iter()
+        .map(|m| (m.as_str(), reachable(&graph, m)))
+        .collect();
+    let mut reported = BTreeSet::new();
+    let mut cycles = Vec::new();
+    for m in &modules {
+        if reported.contains(m) || !reach[m.as_str()].contains(m) {
+            continue;
+        }
+        let group: BTreeSet<String> = reach[m.as_str()]
+            .iter()
+            .filter(|o| reach[o.as_str()].contains(m))
+            .cloned()
+            .collect();
+        let inside: Vec<String> = group
+            .iter()
+            .flat_map(|from| graph[from].iter().map(move |(to, files)| (from, to, files)))
+            .filter(|(_, to, _)| group.contains(*to))
+            .map(|(from, to, files)| {
+                let files: Vec<&str> = files.iter().map(String::as_str).collect();
+                format!("{from} → {to} ({})", files.join(", "))
+            })
+            .collect();
+        cycles.push(format!(
+            "{} — its imports:\n    {}",
+            cycle_through(&graph, m, &group).join(" → "),
+            inside.join("\n    ")
+        ));
+        reported.extend(group);
+    }
+    assert!(
+        cycles.is_empty(),
+        "import cycles among top-level modules (each must import the other one way only):\n  {}",
+        cycles.join("\n  ")
+    );
+}
