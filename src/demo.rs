@@ -456,6 +456,29 @@ fn closing(rng: &mut StdRng, cal: &Calendar, t: Instant, events: &mut Vec<DemoEv
     closed_at
 }
 
+/// The status the last status change before the cut left (new without one).
+fn status_at_cut(events: &[DemoEvent]) -> Status {
+    events
+        .iter()
+        .rev()
+        .find(|e| e.1 == "status")
+        .and_then(|e| e.3.as_deref())
+        .and_then(Status::from_code)
+        .unwrap_or(Status::New)
+}
+
+/// The survey score of a closed ticket, when its requester answers. Most answers are satisfied
+/// (4–5), as in real surveys.
+fn satisfaction(rng: &mut StdRng, status: Status) -> Option<f64> {
+    (status == Status::Closed && rng.random_bool(0.4)).then(|| {
+        f64::from(if rng.random_bool(0.85) {
+            rng.random_range(4..=5u8)
+        } else {
+            rng.random_range(1..=3u8)
+        })
+    })
+}
+
 /// The ticket's records as of the cut: the ticket, its survey once closed, then its events.
 #[allow(clippy::too_many_arguments)]
 fn records(
@@ -469,23 +492,9 @@ fn records(
     h: History,
 ) -> Vec<Record> {
     let local = |t: Instant| cal.local_from_instant(t);
-    let status = h
-        .events
-        .iter()
-        .rev()
-        .find(|e| e.1 == "status")
-        .and_then(|e| e.3.as_deref())
-        .and_then(Status::from_code)
-        .unwrap_or(Status::New);
+    let status = status_at_cut(&h.events);
     let last_update = h.events.last().map_or(created, |e| e.0);
-    // Most answers are satisfied (4–5), as in real surveys.
-    let satisfaction = (status == Status::Closed && rng.random_bool(0.4)).then(|| {
-        f64::from(if rng.random_bool(0.85) {
-            rng.random_range(4..=5u8)
-        } else {
-            rng.random_range(1..=3u8)
-        })
-    });
+    let satisfaction = satisfaction(rng, status);
     let source = entity.source.to_owned();
     let ticket_id = id.to_string();
     let mut out = Vec::with_capacity(h.events.len() + 1);

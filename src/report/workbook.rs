@@ -1017,22 +1017,7 @@ fn write_batch(
                         match kind {
                             Col::Ticket => {
                                 let is_glpi = source.is_some_and(|s| s.value(r) == "glpi");
-                                match (base, is_glpi && *links < MAX_LINKS) {
-                                    (Some(b), true) => {
-                                        let url = format!("{b}/front/ticket.form.php?id={v}");
-                                        ws.write_url_with_text(row, c, url.as_str(), v)?;
-                                        *links += 1;
-                                    }
-                                    _ => match v.parse::<f64>() {
-                                        // Numeric ids stay numbers (they sort and filter as such).
-                                        Ok(n) if !v.starts_with('0') || v == "0" => {
-                                            ws.write_number(row, c, n)?;
-                                        }
-                                        _ => {
-                                            ws.write_string(row, c, v)?;
-                                        }
-                                    },
-                                }
+                                write_ticket_id(ws, (row, c), v, is_glpi, base, links)?;
                             }
                             Col::Type => {
                                 let label = TicketType::parse(v).map_or(v, |t| t.label_es());
@@ -1056,21 +1041,7 @@ fn write_batch(
                             }
                         }
                     }
-                    Data::Int(a) => {
-                        let v = a.value(r);
-                        match kind {
-                            Col::Date => {
-                                ws.write_number(row, c, excel_date(v))?;
-                            }
-                            Col::Priority => {
-                                let label = u8::try_from(v).map_or("", priority_label_es);
-                                ws.write_string(row, c, label)?;
-                            }
-                            _ => {
-                                ws.write_number(row, c, v as f64)?;
-                            }
-                        }
-                    }
+                    Data::Int(a) => write_int(ws, (row, c), *kind, a.value(r))?,
                     Data::Float(a) => {
                         ws.write_number(row, c, a.value(r))?;
                     }
@@ -1081,6 +1052,52 @@ fn write_batch(
                     }
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// A ticket id: a link to GLPI when configured and the source is GLPI (up to [`MAX_LINKS`]),
+/// else a number when it reads as one.
+fn write_ticket_id(
+    ws: &mut Worksheet,
+    (row, c): (u32, u16),
+    v: &str,
+    is_glpi: bool,
+    base: Option<&str>,
+    links: &mut usize,
+) -> Result<(), XlsxError> {
+    match (base, is_glpi && *links < MAX_LINKS) {
+        (Some(b), true) => {
+            let url = format!("{b}/front/ticket.form.php?id={v}");
+            ws.write_url_with_text(row, c, url.as_str(), v)?;
+            *links += 1;
+        }
+        _ => match v.parse::<f64>() {
+            // Numeric ids stay numbers (they sort and filter as such).
+            Ok(n) if !v.starts_with('0') || v == "0" => {
+                ws.write_number(row, c, n)?;
+            }
+            _ => {
+                ws.write_string(row, c, v)?;
+            }
+        },
+    }
+    Ok(())
+}
+
+/// An integer cell: a date, a priority label or a number.
+fn write_int(ws: &mut Worksheet, (row, c): (u32, u16), kind: Col, v: i64) -> Result<(), XlsxError> {
+    match kind {
+        Col::Date => {
+            ws.write_number(row, c, excel_date(v))?;
+        }
+        Col::Priority => {
+            let label = u8::try_from(v).map_or("", priority_label_es);
+            ws.write_string(row, c, label)?;
+        }
+        _ => {
+            ws.write_number(row, c, v as f64)?;
         }
     }
     Ok(())
