@@ -204,8 +204,22 @@ fn one_ticket(
     (start, cut, business_span): (Instant, Instant, i64),
     (i, per): (usize, usize),
 ) -> Vec<Record> {
-    let local = |t: Instant| cal.local_from_instant(t);
-    // Creation: mostly during business hours, some at night or on weekends (on call).
+    // The draws happen in a fixed order (creation, attributes, history, records): the same seed
+    // gives the same data.
+    let created = creation(rng, cal, (start, cut, business_span), (i, per));
+    let attrs = attributes(rng, engine, cal, entity);
+    let history = history(rng, cal, created, cut, &attrs);
+    records(rng, cal, entity, id, created, cut, &attrs, history)
+}
+
+/// When a ticket is opened: mostly during business hours, some at night or on weekends (on
+/// call), in whole minutes, before the cut.
+fn creation(
+    rng: &mut StdRng,
+    cal: &Calendar,
+    (start, cut, business_span): (Instant, Instant, i64),
+    (i, per): (usize, usize),
+) -> Instant {
     let slot = business_span as f64 / per as f64;
     let business_at = ((i as f64 + rng.random::<f64>()) * slot) as i64;
     let mut created = cal.deadline(start, business_at).unwrap_or(start);
@@ -215,7 +229,24 @@ fn one_ticket(
     created = created.min(cut - 60);
     // Opening times are whole minutes, as in GLPI lists.
     created -= created.rem_euclid(60);
+    created
+}
 
+/// What a ticket is about and who handles it, drawn before its history.
+struct Attributes {
+    ticket_type: TicketType,
+    priority: u8,
+    category: &'static str,
+    group: &'static str,
+    tech: &'static str,
+    requester: &'static str,
+    title: &'static str,
+    /// Attention and solution targets (seconds) the history is drawn against.
+    att_target: f64,
+    sol_target: f64,
+}
+
+fn attributes(rng: &mut StdRng, engine: &Engine, cal: &Calendar, entity: &Entity) -> Attributes {
     let ticket_type = if rng.random_bool(0.6) {
         TicketType::Incident
     } else {
@@ -244,17 +275,62 @@ fn one_ticket(
         },
         cal.day_seconds(),
     );
-    let att_target = targets.attention.map_or(8 * 3600, |t| t.0) as f64;
-    let sol_target = targets.solution.map_or(3 * 9 * 3600, |t| t.0) as f64;
+    Attributes {
+        ticket_type,
+        priority,
+        category,
+        group,
+        tech,
+        requester,
+        title,
+        att_target: targets.attention.map_or(8 * 3600, |t| t.0) as f64,
+        sol_target: targets.solution.map_or(3 * 9 * 3600, |t| t.0) as f64,
+    }
+}
 
+/// The events of a ticket up to the cut, in order, and when it was solved and closed (either
+/// may fall after the cut).
+struct History {
+    events: Vec<DemoEvent>,
+    solved_at: Instant,
+    closed_at: Instant,
+}
+
+fn history(
+    rng: &mut StdRng,
+    cal: &Calendar,
+    created: Instant,
+    cut: Instant,
+    a: &Attributes,
+) -> History {
     let mut events: Vec<DemoEvent> = Vec::new();
-    // Take-over: usually well inside the target, sometimes late.
+    let (taken, att) = take_over(rng, cal, created, a, &mut events);
+    let solved_at = work_until_solved(rng, cal, taken, att, a.sol_target, &mut events);
+    let closed_at = closing(rng, cal, solved_at, &mut events);
+    events.sort_by_key(|e| e.0);
+    events.retain(|e| e.0 <= cut);
+    History {
+        events,
+        solved_at,
+        closed_at,
+    }
+}
+
+/// The take-over: usually well inside the target, sometimes late. Returns when the ticket was
+/// taken and the business seconds that took.
+fn take_over(
+    rng: &mut StdRng,
+    cal: &Calendar,
+    created: Instant,
+    a: &Attributes,
+    events: &mut Vec<DemoEvent>,
+) -> (Instant, i64) {
     let late = rng.random_bool(0.15);
     // Desks take a case sooner when its solution target is short.
-    let att_scale = att_target.min(sol_target / 2.0);
+    let att_scale = a.att_target.min(a.sol_target / 2.0);
     let att = expo(rng, att_scale * if late { 1.4 } else { 0.35 });
     let taken = cal.deadline(created, att).unwrap_or(created + att);
-    events.push((taken, "assign_group", None, Some(group.to_string()), None));
+    events.push((taken, "assign_group", None, Some(a.group.to_string()), None));
     if rng.random_bool(0.3) {
         // Answered first by a public follow-up, assigned a little later.
         events.push((taken, "followup", None, None, Some(true)));
@@ -262,7 +338,7 @@ fn one_ticket(
             taken + rng.random_range(60..1800),
             "assign_tech",
             None,
-            Some(tech.into()),
+            Some(a.tech.into()),
             None,
         ));
         events.push((
@@ -273,7 +349,7 @@ fn one_ticket(
             None,
         ));
     } else {
-        events.push((taken, "assign_tech", None, Some(tech.into()), None));
+        events.push((taken, "assign_tech", None, Some(a.tech.into()), None));
         events.push((
             taken,
             "status",
@@ -282,6 +358,18 @@ fn one_ticket(
             None,
         ));
     }
+    (taken, att)
+}
+
+/// The work after the take-over, maybe waiting a while, up to the (last) solution.
+fn work_until_solved(
+    rng: &mut StdRng,
+    cal: &Calendar,
+    taken: Instant,
+    att: i64,
+    sol_target: f64,
+    events: &mut Vec<DemoEvent>,
+) -> Instant {
     let mut t = taken + 10;
     // Total solution time counts from opening, so the work left after the take-over is what
     // remains of it (at least a few minutes).
@@ -318,27 +406,40 @@ fn one_ticket(
         None,
     ));
     if rng.random_bool(0.05) {
-        // Reopened by the requester, solved again.
-        t += rng.random_range(3600..3 * 86_400);
-        events.push((
-            t,
-            "status",
-            Some("solved".into()),
-            Some("assigned".into()),
-            None,
-        ));
-        t = cal.deadline(t, expo(rng, 3600.0)).unwrap_or(t + 3600);
-        events.push((
-            t,
-            "status",
-            Some("assigned".into()),
-            Some("solved".into()),
-            None,
-        ));
+        t = reopen(rng, cal, t, events);
     }
-    let solved_at = t;
-    // Most requesters confirm the solution within a day or two; the rest are closed by GLPI's
-    // automatic closing, seven calendar days later.
+    t
+}
+
+/// Reopened by the requester after the solution at `t`, solved again: returns the new solution.
+fn reopen(
+    rng: &mut StdRng,
+    cal: &Calendar,
+    mut t: Instant,
+    events: &mut Vec<DemoEvent>,
+) -> Instant {
+    t += rng.random_range(3600..3 * 86_400);
+    events.push((
+        t,
+        "status",
+        Some("solved".into()),
+        Some("assigned".into()),
+        None,
+    ));
+    t = cal.deadline(t, expo(rng, 3600.0)).unwrap_or(t + 3600);
+    events.push((
+        t,
+        "status",
+        Some("assigned".into()),
+        Some("solved".into()),
+        None,
+    ));
+    t
+}
+
+/// The closing after the solution at `t`. Most requesters confirm the solution within a day or
+/// two; the rest are closed by GLPI's automatic closing, seven calendar days later.
+fn closing(rng: &mut StdRng, cal: &Calendar, t: Instant, events: &mut Vec<DemoEvent>) -> Instant {
     let closed_at = if rng.random_bool(0.8) {
         cal.deadline(t, expo(rng, 6.0 * 3600.0))
             .unwrap_or(t + 86_400)
@@ -352,41 +453,64 @@ fn one_ticket(
         Some("closed".into()),
         None,
     ));
-    events.sort_by_key(|e| e.0);
-    events.retain(|e| e.0 <= cut);
+    closed_at
+}
 
-    let status = events
+/// The status the last status change before the cut left (new without one).
+fn status_at_cut(events: &[DemoEvent]) -> Status {
+    events
         .iter()
         .rev()
         .find(|e| e.1 == "status")
         .and_then(|e| e.3.as_deref())
         .and_then(Status::from_code)
-        .unwrap_or(Status::New);
-    let last_update = events.last().map_or(created, |e| e.0);
-    // Most answers are satisfied (4–5), as in real surveys.
-    let satisfaction = (status == Status::Closed && rng.random_bool(0.4)).then(|| {
+        .unwrap_or(Status::New)
+}
+
+/// The survey score of a closed ticket, when its requester answers. Most answers are satisfied
+/// (4–5), as in real surveys.
+fn satisfaction(rng: &mut StdRng, status: Status) -> Option<f64> {
+    (status == Status::Closed && rng.random_bool(0.4)).then(|| {
         f64::from(if rng.random_bool(0.85) {
             rng.random_range(4..=5u8)
         } else {
             rng.random_range(1..=3u8)
         })
-    });
+    })
+}
+
+/// The ticket's records as of the cut: the ticket, its survey once closed, then its events.
+#[allow(clippy::too_many_arguments)]
+fn records(
+    rng: &mut StdRng,
+    cal: &Calendar,
+    entity: &Entity,
+    id: u64,
+    created: Instant,
+    cut: Instant,
+    a: &Attributes,
+    h: History,
+) -> Vec<Record> {
+    let local = |t: Instant| cal.local_from_instant(t);
+    let status = status_at_cut(&h.events);
+    let last_update = h.events.last().map_or(created, |e| e.0);
+    let satisfaction = satisfaction(rng, status);
     let source = entity.source.to_owned();
     let ticket_id = id.to_string();
-    let mut out = Vec::with_capacity(events.len() + 1);
+    let mut out = Vec::with_capacity(h.events.len() + 1);
     out.push(Record::Ticket(Box::new(TicketRow {
         source: source.clone(),
         ticket_id: ticket_id.clone(),
         entity: entity.name.to_owned(),
-        title: Some(title.to_owned()),
-        ticket_type: Some(ticket_type),
-        priority: Some(priority),
-        priority_label: Some(priority_label_es(priority).to_owned()),
-        category: Some(category.to_owned()),
+        title: Some(a.title.to_owned()),
+        ticket_type: Some(a.ticket_type),
+        priority: Some(a.priority),
+        priority_label: Some(priority_label_es(a.priority).to_owned()),
+        category: Some(a.category.to_owned()),
         service: None,
-        technician: (status != Status::New).then(|| tech.to_owned()),
-        tech_group: (status != Status::New).then(|| group.to_string()),
-        requester: Some(requester.to_owned()),
+        technician: (status != Status::New).then(|| a.tech.to_owned()),
+        tech_group: (status != Status::New).then(|| a.group.to_string()),
+        requester: Some(a.requester.to_owned()),
         channel: Some(
             if rng.random_bool(0.7) {
                 "Portal"
@@ -399,29 +523,25 @@ fn one_ticket(
         status_label: Some(status.label_es().to_owned()),
         created_at: local(created),
         taken_at: None,
-        solved_at: (solved_at <= cut).then(|| local(solved_at)),
-        closed_at: (closed_at <= cut).then(|| local(closed_at)),
+        solved_at: (h.solved_at <= cut).then(|| local(h.solved_at)),
+        closed_at: (h.closed_at <= cut).then(|| local(h.closed_at)),
         last_update: Some(local(last_update)),
         satisfaction,
         attention_source_seconds: None,
         line: 0,
     })));
     // The satisfaction survey ("encuesta de percepción") goes out when the ticket is closed.
-    if closed_at <= cut {
-        let answered = satisfaction
-            .map(|_| closed_at + rng.random_range(600..3 * 86_400))
-            .filter(|&a| a <= cut);
-        out.push(Record::Survey(SurveyRow {
-            source: source.clone(),
-            ticket_id: ticket_id.clone(),
-            sent_at: Some(local(closed_at)),
-            answered_at: answered.map(local),
-            score: answered.and(satisfaction),
-            comment: None,
-            line: 0,
-        }));
+    if h.closed_at <= cut {
+        out.push(survey(
+            rng,
+            cal,
+            (source.as_str(), ticket_id.as_str()),
+            h.closed_at,
+            cut,
+            satisfaction,
+        ));
     }
-    for (k, (at, kind, old, new, public)) in events.into_iter().enumerate() {
+    for (k, (at, kind, old, new, public)) in h.events.into_iter().enumerate() {
         out.push(Record::Event(EventRow {
             source: source.clone(),
             ticket_id: ticket_id.clone(),
@@ -430,10 +550,34 @@ fn one_ticket(
             kind: kind.to_owned(),
             old_value: old,
             new_value: new,
-            actor: Some(tech.to_owned()),
+            actor: Some(a.tech.to_owned()),
             is_public: public,
             by_requester: public.map(|_| false),
         }));
     }
     out
+}
+
+/// The survey sent when the ticket was closed, answered (before the cut) when it has a score.
+fn survey(
+    rng: &mut StdRng,
+    cal: &Calendar,
+    (source, ticket_id): (&str, &str),
+    closed_at: Instant,
+    cut: Instant,
+    satisfaction: Option<f64>,
+) -> Record {
+    let local = |t: Instant| cal.local_from_instant(t);
+    let answered = satisfaction
+        .map(|_| closed_at + rng.random_range(600..3 * 86_400))
+        .filter(|&a| a <= cut);
+    Record::Survey(SurveyRow {
+        source: source.to_owned(),
+        ticket_id: ticket_id.to_owned(),
+        sent_at: Some(local(closed_at)),
+        answered_at: answered.map(local),
+        score: answered.and(satisfaction),
+        comment: None,
+        line: 0,
+    })
 }

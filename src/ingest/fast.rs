@@ -100,10 +100,14 @@ struct Prepared {
 
 impl Prepared {
     fn decline(&self, reason: impl Into<String>) -> Attempt {
-        Err(Declined {
+        Err(self.declined(reason))
+    }
+
+    fn declined(&self, reason: impl Into<String>) -> Declined {
+        Declined {
             reason: reason.into(),
             sha256: Some(self.inspection.sha256.clone()),
-        })
+        }
     }
 
     fn delimiter(&self) -> String {
@@ -197,47 +201,13 @@ pub fn try_glpi_list(
         prepared.headers.len() > 1 && prepared.headers.last().is_some_and(String::is_empty);
     let conn = store.conn();
     let _cleanup = Cleanup(conn);
-    conn.execute_batch(queries::FAST_MACROS)?;
-    conn.execute_batch(queries::FAST_LIST_STAGE_CREATE)?;
-    // Outside the load's transaction: only this connection's temporary table changes, and its
-    // rowids are then the record numbers 0, 1, … in file order.
-    let load_params = params![file, prepared.delimiter(), columns_arg(&columns)];
-    if !keeps_file_order(conn, queries::FAST_LIST_STAGE_LOAD, load_params) {
-        return Ok(prepared.decline("DuckDB no garantiza el orden del archivo"));
-    }
-    let staged = prepared.progress.duckdb(conn, || {
-        conn.execute(queries::FAST_LIST_STAGE_LOAD, load_params)
-    });
-    if let Err(e) = staged {
-        return Ok(prepared.decline(format!("DuckDB no leyó el archivo igual: {e}")));
-    }
-    let records: i64 = conn.query_row(queries::FAST_LIST_COUNT, [], |r| r.get(0))?;
-    if records as u64 + 1 != prepared.inspection.records {
-        return Ok(prepared.decline("DuckDB contó otro número de registros"));
+    if let Err(declined) = stage_list(conn, &prepared, &file, &columns)? {
+        return Ok(Err(declined));
     }
     phases.done("read_csv");
-    if prepared.inspection.ragged {
-        conn.execute_batch(queries::FAST_LIST_VALUES_TRIMMED)?;
-        conn.execute_batch(queries::FAST_LIST_VALUES_VIEW)?;
-    } else {
-        conn.execute_batch(queries::FAST_LIST_VALUES_PLAIN)?;
-    }
-
-    let (undecided, day_first): (i64, i64) =
-        conn.query_row(queries::FAST_LIST_DATES, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    if undecided > 0 {
-        return Ok(prepared.decline("fechas que solo el lector de referencia interpreta"));
-    }
-    let format = match opts.date_format {
-        Some(f) => f,
-        // Without day- or month-first values only year-first reads anything.
-        None if day_first == 0 => DateFormat::Ymd,
-        None => {
-            let hits: [i64; 3] = conn.query_row(queries::FAST_LIST_DATE_HITS, [], |r| {
-                Ok([r.get(0)?, r.get(1)?, r.get(2)?])
-            })?;
-            glpi::decide_dates(hits.map(|h| h as u64), &name)?
-        }
+    let format = match list_date_format(conn, &prepared, opts, &name)? {
+        Ok(format) => format,
+        Err(declined) => return Ok(Err(declined)),
     };
     phases.done("orden de las fechas");
 
@@ -261,40 +231,22 @@ pub fn try_glpi_list(
     )?;
     conn.execute_batch(queries::FAST_LIST_STAGE_DROP)?;
     phases.done("validación");
-    let (read, rejected): (i64, i64) = conn.query_row(queries::FAST_LIST_SUMMARY, [], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?;
-    let (read, rejected) = (read as u64, rejected as u64);
-    let mut stored = match stored_rejects(
-        conn,
-        queries::FAST_LIST_REJECTS,
-        path,
-        prepared.delimiter,
-        |code, line, raw| ListReject::from_code(code).map(|why| why.record(line, raw, format)),
-    )? {
-        Ok(stored) => stored,
-        Err(why) => return Ok(prepared.decline(why)),
+    let Judged {
+        read,
+        rejected,
+        mut stored,
+    } = match list_rejects(conn, path, &prepared, format)? {
+        Ok(judged) => judged,
+        Err(declined) => return Ok(Err(declined)),
     };
     phases.done("rechazos");
-    let tx = conn.unchecked_transaction()?;
-    load::begin_reserved_run(
-        &tx,
-        run_id,
-        &name,
-        &prepared.inspection.sha256,
-        FileKind::GlpiList.label(),
-        &started,
-    )?;
-    if read > rejected {
-        tx.execute_batch(queries::FAST_LIST_STAGED_VIEW)?;
-        load::move_staged_tickets(&tx)?;
-        tx.execute_batch(queries::FAST_LIST_STAGED_VIEW_DROP)?;
-    }
-    phases.done("casos integrados");
-    load::insert_rejects(&tx, run_id, &stored)?;
-    load::finish_run(&tx, run_id, read, read - rejected, rejected)?;
-    tx.commit()?;
-    phases.done("confirmación");
+    let run = Run {
+        id: run_id,
+        file: &name,
+        sha256: &prepared.inspection.sha256,
+        started: &started,
+    };
+    merge_list(conn, &run, read, rejected, &stored, &mut phases)?;
     stored.truncate(10);
     Ok(Ok(IngestSummary {
         run_id,
@@ -306,6 +258,151 @@ pub fn try_glpi_list(
         skipped: 0,
         sample_rejects: stored,
     }))
+}
+
+/// Stages the text of the list with `read_csv`. Outside the load's transaction: only this
+/// connection's temporary table changes, and its rowids are then the record numbers 0, 1, … in
+/// file order. Then the values as the checks read them.
+fn stage_list(
+    conn: &Connection,
+    prepared: &Prepared,
+    file: &str,
+    columns: &[String],
+) -> Result<Result<(), Declined>, IngestError> {
+    conn.execute_batch(queries::FAST_MACROS)?;
+    conn.execute_batch(queries::FAST_LIST_STAGE_CREATE)?;
+    let load_params = params![file, prepared.delimiter(), columns_arg(columns)];
+    if !keeps_file_order(conn, queries::FAST_LIST_STAGE_LOAD, load_params) {
+        return Ok(Err(
+            prepared.declined("DuckDB no garantiza el orden del archivo")
+        ));
+    }
+    let staged = prepared.progress.duckdb(conn, || {
+        conn.execute(queries::FAST_LIST_STAGE_LOAD, load_params)
+    });
+    if let Err(e) = staged {
+        return Ok(Err(
+            prepared.declined(format!("DuckDB no leyó el archivo igual: {e}"))
+        ));
+    }
+    let records: i64 = conn.query_row(queries::FAST_LIST_COUNT, [], |r| r.get(0))?;
+    if records as u64 + 1 != prepared.inspection.records {
+        return Ok(Err(
+            prepared.declined("DuckDB contó otro número de registros")
+        ));
+    }
+    Ok(Ok(()))
+}
+
+/// The values as the checks read them, then the order of the dates: the configured one, or the
+/// one the staged values decide as the reference reader would.
+fn list_date_format(
+    conn: &Connection,
+    prepared: &Prepared,
+    opts: &ListOptions,
+    name: &str,
+) -> Result<Result<DateFormat, Declined>, IngestError> {
+    if prepared.inspection.ragged {
+        conn.execute_batch(queries::FAST_LIST_VALUES_TRIMMED)?;
+        conn.execute_batch(queries::FAST_LIST_VALUES_VIEW)?;
+    } else {
+        conn.execute_batch(queries::FAST_LIST_VALUES_PLAIN)?;
+    }
+
+    let (undecided, day_first): (i64, i64) =
+        conn.query_row(queries::FAST_LIST_DATES, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if undecided > 0 {
+        return Ok(Err(
+            prepared.declined("fechas que solo el lector de referencia interpreta")
+        ));
+    }
+    Ok(Ok(match opts.date_format {
+        Some(f) => f,
+        // Without day- or month-first values only year-first reads anything.
+        None if day_first == 0 => DateFormat::Ymd,
+        None => {
+            let hits: [i64; 3] = conn.query_row(queries::FAST_LIST_DATE_HITS, [], |r| {
+                Ok([r.get(0)?, r.get(1)?, r.get(2)?])
+            })?;
+            glpi::decide_dates(hits.map(|h| h as u64), name)?
+        }
+    }))
+}
+
+/// What the check of a ticket list judged: rows read and rejected, and the rejects as store
+/// rows with their file lines.
+struct Judged {
+    read: u64,
+    rejected: u64,
+    stored: Vec<load::Reject>,
+}
+
+/// The check's counts and rejects (see [`Judged`]).
+fn list_rejects(
+    conn: &Connection,
+    path: &Path,
+    prepared: &Prepared,
+    format: DateFormat,
+) -> Result<Result<Judged, Declined>, IngestError> {
+    let (read, rejected): (i64, i64) = conn.query_row(queries::FAST_LIST_SUMMARY, [], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    let (read, rejected) = (read as u64, rejected as u64);
+    let stored = stored_rejects(
+        conn,
+        queries::FAST_LIST_REJECTS,
+        path,
+        prepared.delimiter,
+        |code, line, raw| ListReject::from_code(code).map(|why| why.record(line, raw, format)),
+    )?;
+    Ok(match stored {
+        Ok(stored) => Ok(Judged {
+            read,
+            rejected,
+            stored,
+        }),
+        Err(why) => Err(prepared.declined(why)),
+    })
+}
+
+/// The run record of a fast load, under its reserved id.
+struct Run<'a> {
+    id: i64,
+    file: &'a str,
+    sha256: &'a str,
+    /// When the load started (see [`load::now`]).
+    started: &'a str,
+}
+
+/// The transaction of a ticket list: run record, checked tickets into the store, rejects.
+fn merge_list(
+    conn: &Connection,
+    run: &Run<'_>,
+    read: u64,
+    rejected: u64,
+    stored: &[load::Reject],
+    phases: &mut Phases,
+) -> Result<(), IngestError> {
+    let tx = conn.unchecked_transaction()?;
+    load::begin_reserved_run(
+        &tx,
+        run.id,
+        run.file,
+        run.sha256,
+        FileKind::GlpiList.label(),
+        run.started,
+    )?;
+    if read > rejected {
+        tx.execute_batch(queries::FAST_LIST_STAGED_VIEW)?;
+        load::move_staged_tickets(&tx)?;
+        tx.execute_batch(queries::FAST_LIST_STAGED_VIEW_DROP)?;
+    }
+    phases.done("casos integrados");
+    load::insert_rejects(&tx, run.id, stored)?;
+    load::finish_run(&tx, run.id, read, read - rejected, rejected)?;
+    tx.commit()?;
+    phases.done("confirmación");
+    Ok(())
 }
 
 fn order_code(format: DateFormat) -> &'static str {

@@ -63,6 +63,28 @@ fn register_fonts() {
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// Why a chart could not be made; the message is plotters' own.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// Drawing on the canvas failed.
+    #[error("{0}")]
+    Draw(String),
+    /// Writing out the finished chart (the file, or the PNG encoding) failed.
+    #[error("{0}")]
+    Present(String),
+}
+
+/// Draws chart `name` on `root` and writes it out.
+fn render<DB: DrawingBackend>(
+    name: &str,
+    set: &IndicatorSet,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError> {
+    draw(name, set, root).map_err(|e| ChartError::Draw(e.to_string()))?;
+    root.present()
+        .map_err(|e| ChartError::Present(e.to_string()))
+}
+
 /// Writes every chart as `<chart>_<stem>.svg` and `.png` in `dir`; returns the paths.
 pub fn write_all(set: &IndicatorSet, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, ReportError> {
     register_fonts();
@@ -70,19 +92,19 @@ pub fn write_all(set: &IndicatorSet, dir: &Path, stem: &str) -> Result<Vec<PathB
     for (name, _) in CHARTS {
         for ext in ["svg", "png"] {
             let path = dir.join(format!("{name}_{stem}.{ext}"));
-            let fail = |e: String| ReportError::Chart {
-                path: path.display().to_string(),
-                message: e,
-            };
-            if ext == "svg" {
-                let root = SVGBackend::new(&path, SIZE).into_drawing_area();
-                draw(name, set, &root).map_err(|e| fail(e.to_string()))?;
-                root.present().map_err(|e| fail(e.to_string()))?;
+            let drawn = if ext == "svg" {
+                render(name, set, &SVGBackend::new(&path, SIZE).into_drawing_area())
             } else {
-                let root = BitMapBackend::new(&path, SIZE).into_drawing_area();
-                draw(name, set, &root).map_err(|e| fail(e.to_string()))?;
-                root.present().map_err(|e| fail(e.to_string()))?;
-            }
+                render(
+                    name,
+                    set,
+                    &BitMapBackend::new(&path, SIZE).into_drawing_area(),
+                )
+            };
+            drawn.map_err(|source| ReportError::Chart {
+                path: path.display().to_string(),
+                source,
+            })?;
             out.push(path);
         }
     }
@@ -90,22 +112,24 @@ pub fn write_all(set: &IndicatorSet, dir: &Path, stem: &str) -> Result<Vec<PathB
 }
 
 /// Renders one chart as a PNG file at `path` (the dashboard's slide-sized download).
-pub fn png(name: &str, set: &IndicatorSet, path: &Path) -> Result<(), String> {
+pub fn png(name: &str, set: &IndicatorSet, path: &Path) -> Result<(), ChartError> {
     register_fonts();
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    draw(name, set, &root).map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())
+    render(
+        name,
+        set,
+        &BitMapBackend::new(path, SIZE).into_drawing_area(),
+    )
 }
 
 /// Renders one chart as an SVG document in memory (for the dashboard).
-pub fn svg(name: &str, set: &IndicatorSet) -> Result<String, String> {
+pub fn svg(name: &str, set: &IndicatorSet) -> Result<String, ChartError> {
     register_fonts();
     let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        draw(name, set, &root).map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
+    render(
+        name,
+        set,
+        &SVGBackend::with_string(&mut text, SIZE).into_drawing_area(),
+    )?;
     Ok(text)
 }
 

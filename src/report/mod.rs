@@ -23,8 +23,11 @@ pub enum ReportError {
         path: String,
         source: rust_xlsxwriter::XlsxError,
     },
-    #[error("no se pudo dibujar el gráfico {path}: {message}")]
-    Chart { path: String, message: String },
+    #[error("no se pudo dibujar el gráfico {path}: {source}")]
+    Chart {
+        path: String,
+        source: charts::ChartError,
+    },
     #[error("no se pudo crear {path}: {source}")]
     Io {
         path: String,
@@ -91,35 +94,6 @@ pub fn filtered_indicator_set(
 /// about 1.2 GB instead of 2.2 GB.
 const REPORT_DUCKDB_MEMORY: &str = "1GB";
 
-/// Lowers DuckDB's memory limit for the life of the guard, then restores it. The limit is a
-/// database-wide setting, so the guard puts back exactly what it found.
-struct MemoryLimit<'a> {
-    store: &'a Store,
-    previous: String,
-}
-
-impl<'a> MemoryLimit<'a> {
-    fn cap(store: &'a Store, limit: &str) -> Result<MemoryLimit<'a>, StoreError> {
-        let conn = store.conn();
-        let previous: String =
-            conn.query_row(crate::store::queries::MEMORY_LIMIT_GET, [], |r| r.get(0))?;
-        conn.execute(crate::store::queries::MEMORY_LIMIT_SET, [limit])?;
-        Ok(MemoryLimit { store, previous })
-    }
-}
-
-impl Drop for MemoryLimit<'_> {
-    fn drop(&mut self) {
-        let restored = self
-            .store
-            .conn()
-            .execute(crate::store::queries::MEMORY_LIMIT_SET, [&self.previous]);
-        if let Err(e) = restored {
-            tracing::warn!("no se pudo restaurar el límite de memoria de DuckDB: {e}");
-        }
-    }
-}
-
 /// What was written for one entity.
 #[derive(Debug, Clone)]
 pub struct ReportFiles {
@@ -170,7 +144,7 @@ pub fn write_entity_report(
     dir: &Path,
 ) -> Result<ReportFiles, ReportError> {
     let started = Clock::now();
-    let _limit = MemoryLimit::cap(store, REPORT_DUCKDB_MEMORY)?;
+    let _limit = store.cap_memory(REPORT_DUCKDB_MEMORY)?;
     let stem = format!("{}_{}", slug(entity), quarter);
     let workbook_path = dir.join(format!("indicadores_{stem}.xlsx"));
     // The indicator set is aggregated by DuckDB on a second connection while this thread

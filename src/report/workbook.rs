@@ -6,7 +6,6 @@ use std::path::Path;
 
 use arrow::array::{Array, BooleanArray, Float64Array, Int64Array, StringArray};
 use arrow::record_batch::RecordBatch;
-use duckdb::params;
 use rust_xlsxwriter::{
     Chart, ChartLegendPosition, ChartLine, ChartLineDashType, ChartSolidFill, Color, DocProperties,
     Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
@@ -19,7 +18,8 @@ use crate::indicators::{
 };
 use crate::model::{Status, TicketType, priority_label_es};
 use crate::store::arrow_cols::{bools, f64s, i64s, strs};
-use crate::store::{Store, StoreError, queries};
+use crate::store::indicators::{QuarterList, stream_quarter_list};
+use crate::store::{Store, StoreError};
 
 /// Excel allows at most 65,530 hyperlinks per sheet; later breaches get the id as plain text.
 const MAX_LINKS: usize = 65_000;
@@ -130,49 +130,58 @@ pub fn write(
     let f = Formats::new();
     let mut wb = Workbook::new();
     // Sheets in their final order; the large ones keep one row in memory and share strings.
-    const SMALL: [&str; 8] = [
-        "Resumen",
-        "Ficha de indicadores",
-        "Mensual",
-        "Por prioridad",
-        "Por categoría",
-        "Por tipo",
-        "Por técnico",
-        "Por grupo",
-    ];
-    for name in SMALL {
+    for name in SMALL_SHEETS {
         wb.add_worksheet().set_name(name).map_err(&err)?;
     }
-    // Breaches are sorted by how late they are, so they are read in one part.
-    let tables: [(&str, &str, Columns, bool); 2] = [
-        (
-            "Incumplimientos",
-            queries::INDICATOR_BREACHES,
-            BREACH_COLUMNS,
-            false,
-        ),
-        ("Casos", queries::INDICATOR_CASES, CASE_COLUMNS, true),
-    ];
-    let mut counts = [0usize; 2];
-    for (i, (name, sql, columns, parts)) in tables.into_iter().enumerate() {
-        let ws = wb.add_worksheet_with_low_memory().map_err(&err)?;
-        counts[i] = table_sheet(
-            store,
-            ws,
-            name,
-            sql,
-            columns,
-            entity,
-            quarter,
-            glpi_base_url,
-            parts,
-            &f,
-        )
-        .map_err(|e| e.into_report(path))?;
-    }
+    let list = ListScope {
+        store,
+        entity,
+        quarter,
+        base: glpi_base_url.map(|u| u.trim_end_matches('/').to_owned()),
+    };
+    let ws = wb.add_worksheet_with_low_memory().map_err(&err)?;
+    let breaches = breaches_sheet(ws, &list, &f).map_err(|e| e.into_report(path))?;
+    let ws = wb.add_worksheet_with_low_memory().map_err(&err)?;
+    let cases = cases_sheet(ws, &list, &f).map_err(|e| e.into_report(path))?;
 
     let set = set()?;
-    let props = DocProperties::new()
+    wb.set_properties(&properties(&set));
+    summary_sheet(wb.worksheet_from_index(0).map_err(&err)?, &set, &f).map_err(&err)?;
+    form_sheet(wb.worksheet_from_index(1).map_err(&err)?, &set, &f).map_err(&err)?;
+    for (i, dim) in BREAKDOWNS.into_iter().enumerate() {
+        let ws = wb.worksheet_from_index(2 + i).map_err(&err)?;
+        breakdown_sheet(ws, dim, &set, &f).map_err(&err)?;
+    }
+    save(&mut wb, path, cases)?;
+    Ok((WorkbookStats { breaches, cases }, set))
+}
+
+/// The sheets written from the indicator set, in their final order: the summary, the form,
+/// then one per breakdown ([`BREAKDOWNS`]).
+const SMALL_SHEETS: [&str; 8] = [
+    "Resumen",
+    "Ficha de indicadores",
+    "Mensual",
+    "Por prioridad",
+    "Por categoría",
+    "Por tipo",
+    "Por técnico",
+    "Por grupo",
+];
+
+/// The dimension of each breakdown sheet, in sheet order.
+const BREAKDOWNS: [Dimension; 6] = [
+    Dimension::Month,
+    Dimension::Priority,
+    Dimension::Category,
+    Dimension::Type,
+    Dimension::Technician,
+    Dimension::Group,
+];
+
+/// The document properties of the workbook.
+fn properties(set: &IndicatorSet) -> DocProperties {
+    DocProperties::new()
         .set_title(format!(
             "Indicadores de la Mesa de Servicios {} — {}",
             set.quarter, set.entity
@@ -183,39 +192,21 @@ pub fn write(
         .set_category("Indicadores de gestión")
         .set_keywords("ANS, mesa de servicios, indicadores")
         .set_custom_property("Entidad", set.entity.as_str())
-        .set_custom_property("Trimestre", set.quarter.to_string().as_str());
-    wb.set_properties(&props);
-    summary_sheet(wb.worksheet_from_index(0).map_err(&err)?, &set, &f).map_err(&err)?;
-    form_sheet(wb.worksheet_from_index(1).map_err(&err)?, &set, &f).map_err(&err)?;
-    let dims = [
-        Dimension::Month,
-        Dimension::Priority,
-        Dimension::Category,
-        Dimension::Type,
-        Dimension::Technician,
-        Dimension::Group,
-    ];
-    for (i, dim) in dims.into_iter().enumerate() {
-        let ws = wb.worksheet_from_index(2 + i).map_err(&err)?;
-        breakdown_sheet(ws, dim, &set, &f).map_err(&err)?;
-    }
+        .set_custom_property("Trimestre", set.quarter.to_string().as_str())
+}
+
+/// Saves the workbook, creating its folder. Compression is the single-threaded tail of a save:
+/// a large workbook favours speed (level 1, about 40 % larger), an everyday one size (level 3,
+/// what Excel itself uses).
+fn save(wb: &mut Workbook, path: &Path, cases: usize) -> Result<(), ReportError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
             path: dir.display().to_string(),
             source,
         })?;
     }
-    // Compression is the single-threaded tail of a save: a large workbook favours speed
-    // (level 1, about 40 % larger), an everyday one size (level 3, what Excel itself uses).
-    wb.set_zip_compression_level(if counts[1] > LARGE_WORKBOOK { 1 } else { 3 });
-    wb.save(path).map_err(&err)?;
-    Ok((
-        WorkbookStats {
-            breaches: counts[0],
-            cases: counts[1],
-        },
-        set,
-    ))
+    wb.set_zip_compression_level(if cases > LARGE_WORKBOOK { 1 } else { 3 });
+    wb.save(path).map_err(xe(path))
 }
 
 /// Writes a value of an indicator in its unit (percent values are stored as fractions).
@@ -273,7 +264,25 @@ fn unit_goal(i: &Indicator) -> Option<f64> {
     i.definition.goal
 }
 
+/// *Resumen*: title, one row per indicator, and native charts of the breakdown sheets.
 fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(), XlsxError> {
+    summary_title(ws, set, f)?;
+    let top = 3u32;
+    summary_table(ws, set, f, top)?;
+    let last = top + set.indicators.len() as u32;
+    ws.autofilter(top, 0, last, 8)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_freeze_panes(top + 1, 1)?;
+    ws.set_column_width(0, 46)?;
+    ws.set_column_width(1, 14)?;
+    for c in 2..=8 {
+        ws.set_column_width(c, 14)?;
+    }
+    summary_charts(ws, set, last + 2)
+}
+
+fn summary_title(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(), XlsxError> {
     ws.write_string_with_format(
         0,
         0,
@@ -295,6 +304,16 @@ fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
         ),
         &f.subtitle,
     )?;
+    Ok(())
+}
+
+/// The header at row `top`, then one row per indicator.
+fn summary_table(
+    ws: &mut Worksheet,
+    set: &IndicatorSet,
+    f: &Formats,
+    top: u32,
+) -> Result<(), XlsxError> {
     let headers = [
         "Indicador".to_owned(),
         "Unidad".to_owned(),
@@ -306,7 +325,6 @@ fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
         "Numerador".to_owned(),
         "Denominador".to_owned(),
     ];
-    let top = 3u32;
     ws.write_row_with_format(top, 0, headers, &f.header)?;
     ws.set_row_height(top, 30)?;
     for (i, ind) in set.indicators.iter().enumerate() {
@@ -334,30 +352,40 @@ fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
             }
         }
     }
-    let last = top + set.indicators.len() as u32;
-    ws.autofilter(top, 0, last, 8)?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_freeze_panes(top + 1, 1)?;
-    ws.set_column_width(0, 46)?;
-    ws.set_column_width(1, 14)?;
-    for c in 2..=8 {
-        ws.set_column_width(c, 14)?;
-    }
+    Ok(())
+}
 
-    // Native charts read the breakdown sheets, so they stay live if someone edits a figure.
+/// The on-time series of the breakdown sheets: column, name and colour.
+const ON_TIME_SERIES: [(u16, &str, u32); 2] = [
+    (BD_ATT_PCT, "% atención en ANS", 0x2F5597),
+    (BD_SOL_PCT, "% solución en ANS", 0xC55A11),
+];
+
+/// Native charts from row `chart_row`: they read the breakdown sheets, so they stay live if
+/// someone edits a figure.
+fn summary_charts(ws: &mut Worksheet, set: &IndicatorSet, chart_row: u32) -> Result<(), XlsxError> {
     let months = set.current.rows(Dimension::Month).count() as u32;
-    let chart_row = last + 2;
     let goal = set.goal(Quantity::SolutionOnTime);
+    ws.insert_chart(chart_row, 0, &monthly_chart(months, goal.is_some()))?;
+    let categories = set.current.rows(Dimension::Category).count().min(10) as u32;
+    if categories > 0 {
+        // Column E starts past the first chart's 620 pixels (A is 46 characters wide).
+        ws.insert_chart(chart_row, 4, &category_chart(categories))?;
+    }
+    let priorities = set.current.rows(Dimension::Priority).count() as u32;
+    if priorities > 0 {
+        ws.insert_chart(chart_row + 18, 0, &priority_chart(priorities))?;
+    }
+    Ok(())
+}
+
+/// Monthly compliance of both clocks (rows 1..=`months` of *Mensual*), with the goal.
+fn monthly_chart(months: u32, goal: bool) -> Chart {
     let mut monthly = Chart::new_line();
     monthly
         .title()
         .set_name("Cumplimiento mensual de los ANS frente a la meta");
-    let on_time = [
-        (BD_ATT_PCT, "% atención en ANS", 0x2F5597),
-        (BD_SOL_PCT, "% solución en ANS", 0xC55A11),
-    ];
-    for (col, name, color) in on_time {
+    for (col, name, color) in ON_TIME_SERIES {
         monthly
             .add_series()
             .set_name(name)
@@ -369,7 +397,7 @@ fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
                     .set_width(2.25),
             );
     }
-    if goal.is_some() {
+    if goal {
         monthly
             .add_series()
             .set_name("Meta")
@@ -384,58 +412,57 @@ fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
     monthly.y_axis().set_num_format("0%").set_min(0).set_max(1);
     monthly.legend().set_position(ChartLegendPosition::Bottom);
     monthly.set_width(620).set_height(340);
-    ws.insert_chart(chart_row, 0, &monthly)?;
-
-    let categories = set.current.rows(Dimension::Category).count().min(10) as u32;
-    if categories > 0 {
-        let mut volume = Chart::new_bar();
-        volume
-            .title()
-            .set_name("Casos registrados por categoría (10 principales)");
-        volume
-            .add_series()
-            .set_name("Registrados")
-            .set_categories(("Por categoría", 1, 0, categories, 0))
-            .set_values(("Por categoría", 1, BD_REGISTERED, categories, BD_REGISTERED))
-            .set_format(ChartSolidFill::new().set_color(Color::RGB(0x2F5597)));
-        // In a bar chart the categories run up the vertical axis: reversed, the largest
-        // category (first row of the sheet) is on top.
-        volume.x_axis().set_num_format("#,##0");
-        volume.y_axis().set_reverse();
-        volume.legend().set_hidden();
-        volume.set_width(620).set_height(340);
-        // Column E starts past the first chart's 620 pixels (A is 46 characters wide).
-        ws.insert_chart(chart_row, 4, &volume)?;
-    }
-
-    let priorities = set.current.rows(Dimension::Priority).count() as u32;
-    if priorities > 0 {
-        let mut by_priority = Chart::new_column();
-        by_priority
-            .title()
-            .set_name("Cumplimiento de los ANS por prioridad");
-        for (col, name, color) in on_time {
-            by_priority
-                .add_series()
-                .set_name(name)
-                .set_categories(("Por prioridad", 1, 0, priorities, 0))
-                .set_values(("Por prioridad", 1, col, priorities, col))
-                .set_format(ChartSolidFill::new().set_color(Color::RGB(color)));
-        }
-        by_priority
-            .y_axis()
-            .set_num_format("0%")
-            .set_min(0)
-            .set_max(1);
-        by_priority
-            .legend()
-            .set_position(ChartLegendPosition::Bottom);
-        by_priority.set_width(620).set_height(340);
-        ws.insert_chart(chart_row + 18, 0, &by_priority)?;
-    }
-    Ok(())
+    monthly
 }
 
+/// Registered cases of the first `categories` rows of *Por categoría*.
+fn category_chart(categories: u32) -> Chart {
+    let mut volume = Chart::new_bar();
+    volume
+        .title()
+        .set_name("Casos registrados por categoría (10 principales)");
+    volume
+        .add_series()
+        .set_name("Registrados")
+        .set_categories(("Por categoría", 1, 0, categories, 0))
+        .set_values(("Por categoría", 1, BD_REGISTERED, categories, BD_REGISTERED))
+        .set_format(ChartSolidFill::new().set_color(Color::RGB(0x2F5597)));
+    // In a bar chart the categories run up the vertical axis: reversed, the largest
+    // category (first row of the sheet) is on top.
+    volume.x_axis().set_num_format("#,##0");
+    volume.y_axis().set_reverse();
+    volume.legend().set_hidden();
+    volume.set_width(620).set_height(340);
+    volume
+}
+
+/// Compliance of both clocks by priority (rows 1..=`priorities` of *Por prioridad*).
+fn priority_chart(priorities: u32) -> Chart {
+    let mut by_priority = Chart::new_column();
+    by_priority
+        .title()
+        .set_name("Cumplimiento de los ANS por prioridad");
+    for (col, name, color) in ON_TIME_SERIES {
+        by_priority
+            .add_series()
+            .set_name(name)
+            .set_categories(("Por prioridad", 1, 0, priorities, 0))
+            .set_values(("Por prioridad", 1, col, priorities, col))
+            .set_format(ChartSolidFill::new().set_color(Color::RGB(color)));
+    }
+    by_priority
+        .y_axis()
+        .set_num_format("0%")
+        .set_min(0)
+        .set_max(1);
+    by_priority
+        .legend()
+        .set_position(ChartLegendPosition::Bottom);
+    by_priority.set_width(620).set_height(340);
+    by_priority
+}
+
+/// *Ficha de indicadores*: one card per indicator on the form.
 fn form_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(), XlsxError> {
     ws.set_column_width(0, 26)?;
     ws.set_column_width(1, 100)?;
@@ -453,90 +480,111 @@ fn form_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(),
         .filter(|i| i.definition.on_form)
         .enumerate()
     {
-        let d = &ind.definition;
-        let kind = d.quantity.kind();
         ws.merge_range(
             row,
             0,
             row,
             1,
-            &format!("Indicador {}: {}", n + 1, d.name),
+            &format!("Indicador {}: {}", n + 1, ind.definition.name),
             &f.header,
         )?;
-        row += 1;
-        let goal = d
-            .goal
-            .map(|g| {
-                let text = fmt_value_text(kind, g);
-                match d.direction {
-                    crate::indicators::Direction::Higher => format!("Mayor o igual a {text}"),
-                    crate::indicators::Direction::Lower => format!("Menor o igual a {text}"),
-                }
-            })
-            .unwrap_or_else(|| "Sin meta".into());
-        let text_rows: [(&str, String); 9] = [
-            ("Nombre del indicador", d.name.clone()),
-            ("Objetivo", d.objective.clone()),
-            ("Fórmula", d.formula.clone()),
-            ("Unidad de medida", d.unit.clone()),
-            ("Frecuencia", d.frequency.clone()),
-            ("Meta", goal),
-            ("Fuente de información", d.source.clone()),
-            ("Responsable", d.owner.clone()),
-            (
-                "Periodo",
-                format!("{} ({})", set.quarter, set.quarter.name_es()),
-            ),
-        ];
-        for (label, value) in text_rows {
-            ws.write_string_with_format(row, 0, label, &f.label)?;
-            // Spreadsheets do not grow a row for wrapped text on their own.
-            let lines = wrapped_lines(&value);
-            ws.write_string_with_format(row, 1, value, &f.wrap)?;
-            if lines > 1 {
-                ws.set_row_height(row, 15.0 * lines as f64)?;
-            }
-            row += 1;
-        }
-        for (label, v) in [
-            ("Numerador", ind.current.numerator),
-            ("Denominador", ind.current.denominator),
-        ] {
-            ws.write_string_with_format(row, 0, label, &f.label)?;
-            match v {
-                Some(v) => ws.write_number_with_format(
-                    row,
-                    1,
-                    v,
-                    &f.int.clone().set_align(FormatAlign::Left),
-                )?,
-                None => ws.write_string_with_format(row, 1, "—", &f.wrap)?,
-            };
-            row += 1;
-        }
-        ws.write_string_with_format(row, 0, "Resultado", &f.label)?;
-        write_value(ws, row, 1, kind, ind.current.value, f, f.light(ind.light))?;
-        row += 1;
-        ws.write_string_with_format(row, 0, "Semáforo", &f.label)?;
-        match f.light(ind.light) {
-            Some(l) => ws.write_string_with_format(row, 1, ind.light.label_es(), l)?,
-            None => ws.write_string_with_format(row, 1, ind.light.label_es(), &f.wrap)?,
-        };
-        row += 1;
-        ws.write_string_with_format(
-            row,
-            0,
-            format!("Resultado {}", set.previous_quarter),
-            &f.label,
-        )?;
-        write_value(ws, row, 1, kind, ind.previous, f, None)?;
-        row += 1;
-        ws.write_string_with_format(row, 0, "Análisis", &f.label)?;
-        ws.write_string_with_format(row, 1, &ind.analysis, &f.wrap)?;
-        ws.set_row_height(row, 15.0 * wrapped_lines(&ind.analysis) as f64)?;
-        row += 2;
+        row = form_definition(ws, set, ind, row + 1, f)?;
+        row = form_results(ws, set, ind, row, f)?;
     }
     Ok(())
+}
+
+/// The definition rows of an indicator's card from `row`; returns the next row.
+fn form_definition(
+    ws: &mut Worksheet,
+    set: &IndicatorSet,
+    ind: &Indicator,
+    mut row: u32,
+    f: &Formats,
+) -> Result<u32, XlsxError> {
+    let d = &ind.definition;
+    let kind = d.quantity.kind();
+    let goal = d
+        .goal
+        .map(|g| {
+            let text = fmt_value_text(kind, g);
+            match d.direction {
+                crate::indicators::Direction::Higher => format!("Mayor o igual a {text}"),
+                crate::indicators::Direction::Lower => format!("Menor o igual a {text}"),
+            }
+        })
+        .unwrap_or_else(|| "Sin meta".into());
+    let text_rows: [(&str, String); 9] = [
+        ("Nombre del indicador", d.name.clone()),
+        ("Objetivo", d.objective.clone()),
+        ("Fórmula", d.formula.clone()),
+        ("Unidad de medida", d.unit.clone()),
+        ("Frecuencia", d.frequency.clone()),
+        ("Meta", goal),
+        ("Fuente de información", d.source.clone()),
+        ("Responsable", d.owner.clone()),
+        (
+            "Periodo",
+            format!("{} ({})", set.quarter, set.quarter.name_es()),
+        ),
+    ];
+    for (label, value) in text_rows {
+        ws.write_string_with_format(row, 0, label, &f.label)?;
+        // Spreadsheets do not grow a row for wrapped text on their own.
+        let lines = wrapped_lines(&value);
+        ws.write_string_with_format(row, 1, value, &f.wrap)?;
+        if lines > 1 {
+            ws.set_row_height(row, 15.0 * lines as f64)?;
+        }
+        row += 1;
+    }
+    Ok(row)
+}
+
+/// The figures, result and analysis rows of an indicator's card from `row`; returns the row
+/// where the next card starts.
+fn form_results(
+    ws: &mut Worksheet,
+    set: &IndicatorSet,
+    ind: &Indicator,
+    mut row: u32,
+    f: &Formats,
+) -> Result<u32, XlsxError> {
+    let kind = ind.definition.quantity.kind();
+    for (label, v) in [
+        ("Numerador", ind.current.numerator),
+        ("Denominador", ind.current.denominator),
+    ] {
+        ws.write_string_with_format(row, 0, label, &f.label)?;
+        match v {
+            Some(v) => {
+                ws.write_number_with_format(row, 1, v, &f.int.clone().set_align(FormatAlign::Left))?
+            }
+            None => ws.write_string_with_format(row, 1, "—", &f.wrap)?,
+        };
+        row += 1;
+    }
+    ws.write_string_with_format(row, 0, "Resultado", &f.label)?;
+    write_value(ws, row, 1, kind, ind.current.value, f, f.light(ind.light))?;
+    row += 1;
+    ws.write_string_with_format(row, 0, "Semáforo", &f.label)?;
+    match f.light(ind.light) {
+        Some(l) => ws.write_string_with_format(row, 1, ind.light.label_es(), l)?,
+        None => ws.write_string_with_format(row, 1, ind.light.label_es(), &f.wrap)?,
+    };
+    row += 1;
+    ws.write_string_with_format(
+        row,
+        0,
+        format!("Resultado {}", set.previous_quarter),
+        &f.label,
+    )?;
+    write_value(ws, row, 1, kind, ind.previous, f, None)?;
+    row += 1;
+    ws.write_string_with_format(row, 0, "Análisis", &f.label)?;
+    ws.write_string_with_format(row, 1, &ind.analysis, &f.wrap)?;
+    ws.set_row_height(row, 15.0 * wrapped_lines(&ind.analysis) as f64)?;
+    Ok(row + 2)
 }
 
 /// Lines a text takes in the form's value column (100 characters wide, about 90 per line).
@@ -791,11 +839,6 @@ impl From<StoreError> for TableError {
         TableError::Store(e)
     }
 }
-impl From<duckdb::Error> for TableError {
-    fn from(e: duckdb::Error) -> Self {
-        TableError::Store(e.into())
-    }
-}
 impl From<XlsxError> for TableError {
     fn from(e: XlsxError) -> Self {
         TableError::Xlsx(e)
@@ -863,18 +906,43 @@ fn source_label(code: &str) -> &str {
     }
 }
 
-/// Streams a query's rows into a sheet with a header, filters and frozen header.
-#[allow(clippy::too_many_arguments)]
+/// What the ticket-list sheets of one workbook share: where they read and the GLPI base URL
+/// (without a trailing `/`) for links to tickets.
+struct ListScope<'a> {
+    store: &'a Store,
+    entity: &'a str,
+    quarter: Quarter,
+    base: Option<String>,
+}
+
+/// *Incumplimientos*: every breached clock of the quarter, the latest first.
+fn breaches_sheet(
+    ws: &mut Worksheet,
+    list: &ListScope<'_>,
+    f: &Formats,
+) -> Result<usize, TableError> {
+    table_sheet(
+        ws,
+        "Incumplimientos",
+        QuarterList::Breaches,
+        BREACH_COLUMNS,
+        list,
+        f,
+    )
+}
+
+/// *Casos*: every ticket created or solved in the quarter.
+fn cases_sheet(ws: &mut Worksheet, list: &ListScope<'_>, f: &Formats) -> Result<usize, TableError> {
+    table_sheet(ws, "Casos", QuarterList::Cases, CASE_COLUMNS, list, f)
+}
+
+/// Streams a ticket list into a sheet with a header, filters and frozen header.
 fn table_sheet(
-    store: &Store,
     ws: &mut Worksheet,
     name: &str,
-    sql: &str,
+    which: QuarterList,
     columns: Columns,
-    entity: &str,
-    quarter: Quarter,
-    glpi_base_url: Option<&str>,
-    parts: bool,
+    list: &ListScope<'_>,
     f: &Formats,
 ) -> Result<usize, TableError> {
     ws.set_name(name)?;
@@ -896,48 +964,17 @@ fn table_sheet(
     ws.set_freeze_panes(1, 0)?;
     ws.write_row_with_format(0, 0, columns.iter().map(|c| c.0), &f.header)?;
     ws.set_row_height(0, 30)?;
-    let base = glpi_base_url.map(|u| u.trim_end_matches('/').to_owned());
-    let ts = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
-    let (start, end) = (ts(quarter.start()), ts(quarter.end()));
-    // Read in parts by creation date (cases: before the quarter, then month by month), so
-    // that only one part is in memory and DuckDB reads the next while this thread writes.
-    let mut bounds = vec![ts(chrono::NaiveDateTime::MIN)];
-    if parts {
-        bounds.extend(
-            quarter
-                .months()
-                .iter()
-                .map(|m| ts(m.and_time(chrono::NaiveTime::MIN))),
-        );
-    }
-    bounds.push(end.clone());
-    let other = store.try_clone()?;
     let mut row = 0u32;
     let mut links = 0usize;
-    std::thread::scope(|s| -> Result<(), TableError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RecordBatch>, StoreError>>(1);
-        let (start, end, bounds) = (&start, &end, &bounds);
-        s.spawn(move || {
-            for w in bounds.windows(2) {
-                let part = (|| -> Result<Vec<RecordBatch>, StoreError> {
-                    let mut stmt = other.conn().prepare(sql)?;
-                    Ok(stmt
-                        .query_arrow(params![entity, start, end, w[0], w[1]])?
-                        .collect())
-                })();
-                let failed = part.is_err();
-                // The writer stopped (an error): nothing more to read.
-                if tx.send(part).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        for part in rx {
-            for batch in part? {
-                write_batch(ws, &batch, columns, base.as_deref(), &mut row, &mut links)?;
-            }
-        }
-        Ok(())
+    stream_quarter_list(list.store, which, list.entity, list.quarter, |batch| {
+        write_batch(
+            ws,
+            batch,
+            columns,
+            list.base.as_deref(),
+            &mut row,
+            &mut links,
+        )
     })?;
     if row == 0 {
         ws.write_string(1, 0, "Sin registros en el periodo.")?;
@@ -980,22 +1017,7 @@ fn write_batch(
                         match kind {
                             Col::Ticket => {
                                 let is_glpi = source.is_some_and(|s| s.value(r) == "glpi");
-                                match (base, is_glpi && *links < MAX_LINKS) {
-                                    (Some(b), true) => {
-                                        let url = format!("{b}/front/ticket.form.php?id={v}");
-                                        ws.write_url_with_text(row, c, url.as_str(), v)?;
-                                        *links += 1;
-                                    }
-                                    _ => match v.parse::<f64>() {
-                                        // Numeric ids stay numbers (they sort and filter as such).
-                                        Ok(n) if !v.starts_with('0') || v == "0" => {
-                                            ws.write_number(row, c, n)?;
-                                        }
-                                        _ => {
-                                            ws.write_string(row, c, v)?;
-                                        }
-                                    },
-                                }
+                                write_ticket_id(ws, (row, c), v, is_glpi, base, links)?;
                             }
                             Col::Type => {
                                 let label = TicketType::parse(v).map_or(v, |t| t.label_es());
@@ -1019,21 +1041,7 @@ fn write_batch(
                             }
                         }
                     }
-                    Data::Int(a) => {
-                        let v = a.value(r);
-                        match kind {
-                            Col::Date => {
-                                ws.write_number(row, c, excel_date(v))?;
-                            }
-                            Col::Priority => {
-                                let label = u8::try_from(v).map_or("", priority_label_es);
-                                ws.write_string(row, c, label)?;
-                            }
-                            _ => {
-                                ws.write_number(row, c, v as f64)?;
-                            }
-                        }
-                    }
+                    Data::Int(a) => write_int(ws, (row, c), *kind, a.value(r))?,
                     Data::Float(a) => {
                         ws.write_number(row, c, a.value(r))?;
                     }
@@ -1044,6 +1052,52 @@ fn write_batch(
                     }
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// A ticket id: a link to GLPI when configured and the source is GLPI (up to [`MAX_LINKS`]),
+/// else a number when it reads as one.
+fn write_ticket_id(
+    ws: &mut Worksheet,
+    (row, c): (u32, u16),
+    v: &str,
+    is_glpi: bool,
+    base: Option<&str>,
+    links: &mut usize,
+) -> Result<(), XlsxError> {
+    match (base, is_glpi && *links < MAX_LINKS) {
+        (Some(b), true) => {
+            let url = format!("{b}/front/ticket.form.php?id={v}");
+            ws.write_url_with_text(row, c, url.as_str(), v)?;
+            *links += 1;
+        }
+        _ => match v.parse::<f64>() {
+            // Numeric ids stay numbers (they sort and filter as such).
+            Ok(n) if !v.starts_with('0') || v == "0" => {
+                ws.write_number(row, c, n)?;
+            }
+            _ => {
+                ws.write_string(row, c, v)?;
+            }
+        },
+    }
+    Ok(())
+}
+
+/// An integer cell: a date, a priority label or a number.
+fn write_int(ws: &mut Worksheet, (row, c): (u32, u16), kind: Col, v: i64) -> Result<(), XlsxError> {
+    match kind {
+        Col::Date => {
+            ws.write_number(row, c, excel_date(v))?;
+        }
+        Col::Priority => {
+            let label = u8::try_from(v).map_or("", priority_label_es);
+            ws.write_string(row, c, label)?;
+        }
+        _ => {
+            ws.write_number(row, c, v as f64)?;
         }
     }
     Ok(())

@@ -1,7 +1,8 @@
 //! Reads the quarterly indicator figures out of the store (`queries/indicator_*.sql`): the one
 //! place they are aggregated; [`crate::indicators`] turns them into the indicator set.
 
-use arrow::array::Array;
+use arrow::array::{Array, Float64Array, Int64Array};
+use arrow::record_batch::RecordBatch;
 use chrono::{NaiveDate, NaiveDateTime};
 use duckdb::params;
 
@@ -101,12 +102,26 @@ pub fn quarter_figures(
     closing_limit: i64,
     filters: &Filters,
 ) -> Result<QuarterFigures, StoreError> {
-    let conn = store.conn();
+    let mut out = read_figures(store, entity, quarter, closing_limit, filters)?;
+    add_empty_months(&mut out, quarter);
+    sort_rows(&mut out.rows);
+    out.solution_histogram = read_histogram(store, entity, quarter, filters)?;
+    Ok(out)
+}
+
+/// The total and the breakdown rows of `indicator_figures.sql`, in the order read.
+fn read_figures(
+    store: &Store,
+    entity: &str,
+    quarter: Quarter,
+    closing_limit: i64,
+    filters: &Filters,
+) -> Result<QuarterFigures, StoreError> {
     let (start, end) = (ts(quarter.start()), ts(quarter.end()));
     let priority = filters.priority.map(|p| p.to_string());
     let (category, group, technician) = (&filters.category, &filters.group, &filters.technician);
     let mut out = QuarterFigures::default();
-    let mut stmt = conn.prepare(queries::INDICATOR_FIGURES)?;
+    let mut stmt = store.conn.prepare(queries::INDICATOR_FIGURES)?;
     let args = params![
         entity,
         start,
@@ -127,36 +142,8 @@ pub fn quarter_figures(
             .map(|i| f64s(&batch, i))
             .collect::<Result<_, _>>()?;
         for r in 0..batch.num_rows() {
-            let n = |i: usize| c[i - 2].value(r).max(0) as u64;
-            let x = |i: usize| opt_f64(&f[i - 2], r);
             let dimension = dimension_of(dim.value(r));
-            let figures = Figures {
-                registered: n(2),
-                registered_solved: n(3),
-                attention_met: n(4),
-                attention_breached: n(5),
-                attention_mean: x(6),
-                attention_median: x(7),
-                attention_p90: x(8),
-                solved: n(9),
-                solution_met: n(10),
-                solution_breached: n(11),
-                solution_mean: x(12),
-                solution_median: x(13),
-                solution_p90: x(14),
-                closed_in_time: n(15),
-                closing_decided: n(16),
-                reopened: n(17),
-                backlog: if dimension == Some(Dimension::Month) {
-                    n(19)
-                } else {
-                    n(18)
-                },
-                surveys_answered: n(20),
-                surveys_satisfied: n(21),
-                surveys_sent: n(22),
-                surveys_sent_answered: n(23),
-            };
+            let figures = figures_at(&c, &f, r, dimension);
             match dimension {
                 None => out.total = figures,
                 Some(dimension) => {
@@ -171,9 +158,50 @@ pub fn quarter_figures(
             }
         }
     }
-    drop(stmt);
+    Ok(out)
+}
 
-    // Every month of the quarter has a row, even an empty one (charts show the gap).
+/// The figures of row `r` of a batch of `indicator_figures.sql`, whose columns from the third
+/// on are given as integers (`c`) and floats (`f`).
+fn figures_at(
+    c: &[Int64Array],
+    f: &[Float64Array],
+    r: usize,
+    dimension: Option<Dimension>,
+) -> Figures {
+    let n = |i: usize| c[i - 2].value(r).max(0) as u64;
+    let x = |i: usize| opt_f64(&f[i - 2], r);
+    Figures {
+        registered: n(2),
+        registered_solved: n(3),
+        attention_met: n(4),
+        attention_breached: n(5),
+        attention_mean: x(6),
+        attention_median: x(7),
+        attention_p90: x(8),
+        solved: n(9),
+        solution_met: n(10),
+        solution_breached: n(11),
+        solution_mean: x(12),
+        solution_median: x(13),
+        solution_p90: x(14),
+        closed_in_time: n(15),
+        closing_decided: n(16),
+        reopened: n(17),
+        backlog: if dimension == Some(Dimension::Month) {
+            n(19)
+        } else {
+            n(18)
+        },
+        surveys_answered: n(20),
+        surveys_satisfied: n(21),
+        surveys_sent: n(22),
+        surveys_sent_answered: n(23),
+    }
+}
+
+/// Every month of the quarter has a row, even an empty one (charts show the gap).
+fn add_empty_months(out: &mut QuarterFigures, quarter: Quarter) {
     for month in quarter.months() {
         let key = month.format("%Y-%m").to_string();
         if out.find(Dimension::Month, Some(&key)).is_none() {
@@ -185,8 +213,11 @@ pub fn quarter_figures(
             });
         }
     }
-    // Months in order; priorities from the most urgent; the rest by volume, then name.
-    out.rows.sort_by(|a, b| {
+}
+
+/// Months in order; priorities from the most urgent; the rest by volume, then name.
+fn sort_rows(rows: &mut [BreakdownRow]) {
+    rows.sort_by(|a, b| {
         let volume = |r: &BreakdownRow| r.figures.registered + r.figures.solved;
         a.dimension
             .cmp(&b.dimension)
@@ -201,7 +232,18 @@ pub fn quarter_figures(
                     .then_with(|| a.label.cmp(&b.label)),
             })
     });
+}
 
+/// The solution-time histogram ([`HISTOGRAM_BINS`]) of `indicator_histogram.sql`.
+fn read_histogram(
+    store: &Store,
+    entity: &str,
+    quarter: Quarter,
+    filters: &Filters,
+) -> Result<Vec<HistogramBin>, StoreError> {
+    let (start, end) = (ts(quarter.start()), ts(quarter.end()));
+    let priority = filters.priority.map(|p| p.to_string());
+    let (category, group, technician) = (&filters.category, &filters.group, &filters.technician);
     let mut hist: Vec<HistogramBin> = HISTOGRAM_BINS
         .iter()
         .map(|l| HistogramBin {
@@ -209,7 +251,7 @@ pub fn quarter_figures(
             count: 0,
         })
         .collect();
-    let mut stmt = conn.prepare(queries::INDICATOR_HISTOGRAM)?;
+    let mut stmt = store.conn.prepare(queries::INDICATOR_HISTOGRAM)?;
     let args = params![entity, start, end, priority, category, group, technician];
     let rows = stmt.query_map(args, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
     for row in rows {
@@ -218,8 +260,7 @@ pub fn quarter_figures(
             b.count = count.max(0) as u64;
         }
     }
-    out.solution_histogram = hist;
-    Ok(out)
+    Ok(hist)
 }
 
 /// Whether stored results are current.
@@ -252,4 +293,67 @@ pub fn results_status(store: &Store) -> Result<ResultsStatus, StoreError> {
             tickets: r.get(3)?,
         })
     })?)
+}
+
+/// The ticket lists of a quarter's workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuarterList {
+    /// Breached clocks (`indicator_breaches.sql`), sorted by how late they are.
+    Breaches,
+    /// Every ticket created or solved in the quarter (`indicator_cases.sql`).
+    Cases,
+}
+
+/// Streams the rows of one of a quarter's ticket lists to `write`, batch by batch. The list is
+/// read in parts by creation date (cases: those created before the quarter, then month by
+/// month; breaches in one part, as they are sorted), so that only one part is in memory, and a
+/// second connection reads the next part while `write` works on this one.
+pub fn stream_quarter_list<E: From<StoreError>>(
+    store: &Store,
+    list: QuarterList,
+    entity: &str,
+    quarter: Quarter,
+    mut write: impl FnMut(&RecordBatch) -> Result<(), E>,
+) -> Result<(), E> {
+    let sql = match list {
+        QuarterList::Breaches => queries::INDICATOR_BREACHES,
+        QuarterList::Cases => queries::INDICATOR_CASES,
+    };
+    let (start, end) = (ts(quarter.start()), ts(quarter.end()));
+    let mut bounds = vec![ts(NaiveDateTime::MIN)];
+    if list == QuarterList::Cases {
+        bounds.extend(
+            quarter
+                .months()
+                .iter()
+                .map(|m| ts(m.and_time(chrono::NaiveTime::MIN))),
+        );
+    }
+    bounds.push(end.clone());
+    let other = store.try_clone()?;
+    std::thread::scope(|s| -> Result<(), E> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RecordBatch>, StoreError>>(1);
+        let (start, end, bounds) = (&start, &end, &bounds);
+        s.spawn(move || {
+            for w in bounds.windows(2) {
+                let part = (|| -> Result<Vec<RecordBatch>, StoreError> {
+                    let mut stmt = other.conn.prepare(sql)?;
+                    Ok(stmt
+                        .query_arrow(params![entity, start, end, w[0], w[1]])?
+                        .collect())
+                })();
+                let failed = part.is_err();
+                // The writer stopped (an error): nothing more to read.
+                if tx.send(part).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for part in rx {
+            for batch in part? {
+                write(&batch)?;
+            }
+        }
+        Ok(())
+    })
 }

@@ -7,6 +7,9 @@ pub mod indicators;
 pub mod job_runs;
 pub mod outbox;
 pub mod queries;
+pub mod results;
+pub mod runs;
+pub mod tickets;
 
 use std::path::{Path, PathBuf};
 
@@ -151,6 +154,39 @@ impl Store {
                 results: r.get(5)?,
             })
         })?)
+    }
+}
+
+impl Store {
+    /// Lowers DuckDB's memory limit to `limit` (e.g. `"1GB"`) for the life of the guard. The limit
+    /// is a database-wide setting, so the guard puts back exactly what it found.
+    pub fn cap_memory(&self, limit: &str) -> Result<MemoryLimit<'_>, StoreError> {
+        let previous: String = self
+            .conn
+            .query_row(queries::MEMORY_LIMIT_GET, [], |r| r.get(0))?;
+        self.conn.execute(queries::MEMORY_LIMIT_SET, [limit])?;
+        Ok(MemoryLimit {
+            store: self,
+            previous,
+        })
+    }
+}
+
+/// DuckDB's memory limit lowered by [`Store::cap_memory`]; restored when dropped.
+pub struct MemoryLimit<'a> {
+    store: &'a Store,
+    previous: String,
+}
+
+impl Drop for MemoryLimit<'_> {
+    fn drop(&mut self) {
+        let restored = self
+            .store
+            .conn
+            .execute(queries::MEMORY_LIMIT_SET, [&self.previous]);
+        if let Err(e) = restored {
+            tracing::warn!("no se pudo restaurar el límite de memoria de DuckDB: {e}");
+        }
     }
 }
 

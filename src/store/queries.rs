@@ -26,11 +26,14 @@ queries! {
     EVAL_TICKETS => "eval_tickets.sql",
     EVAL_EVENTS => "eval_events.sql",
     EVAL_RESULTS_CREATE => "eval_results_create.sql",
+    EVAL_RESULTS_DROP => "eval_results_drop.sql",
+    EVAL_KEYS_DROP => "eval_keys_drop.sql",
     SLA_RESULTS_CLEAR => "sla_results_clear.sql",
     SLA_RESULTS_REPLACE => "sla_results_replace.sql",
     SLA_RESULTS_EXPORT => "sla_results_export.sql",
     SUMMARY_BY_QUARTER => "summary_by_quarter.sql",
     TABLE_COUNTS => "table_counts.sql",
+    TABLE_COLUMNS => "table_columns.sql",
     INDICATOR_FIGURES => "indicator_figures.sql",
     INDICATOR_HISTOGRAM => "indicator_histogram.sql",
     INDICATOR_ENTITIES => "indicator_entities.sql",
@@ -119,6 +122,9 @@ pub const EXPLAIN_JSON: &str = include_str!("../../queries/explain_json.sql");
 
 /// Drops the staged text of a ticket list once judged (several statements).
 pub const FAST_LIST_STAGE_DROP: &str = include_str!("../../queries/fast_list_stage_drop.sql");
+
+/// Drops the staging tables of a load once merged (several statements).
+pub const STAGING_DROP: &str = include_str!("../../queries/staging_drop.sql");
 
 /// Drops what the DuckDB-native ingest path leaves on a connection (several statements).
 pub const FAST_DROP: &str = include_str!("../../queries/fast_drop.sql");

@@ -420,7 +420,8 @@ pub async fn chart(
             .tempfile_in(state.downloads.path())
             .map_err(ApiError::internal)?;
         let bytes = tokio::task::spawn_blocking(move || {
-            crate::report::charts::png(&name, &cached.set, file.path())?;
+            crate::report::charts::png(&name, &cached.set, file.path())
+                .map_err(|e| e.to_string())?;
             std::fs::read(file.path()).map_err(|e| e.to_string())
         })
         .await

@@ -71,7 +71,6 @@ pub(super) fn sentence(
 ) -> String {
     let kind = d.quantity.kind();
     let q = quarter.name_es();
-    let pq = previous.name_es();
     let Some(v) = now.value else {
         return match kind {
             Kind::Percent => format!(
@@ -80,7 +79,19 @@ pub(super) fn sentence(
             _ => format!("Sin datos en el {q}: no hubo casos medidos."),
         };
     };
-    let mut out = match (kind, now.numerator, now.denominator) {
+    let mut out = result_part(d, now, v, &q);
+    if let Some(goal) = d.goal {
+        out.push_str(&goal_part(d, v, goal, light));
+    }
+    out.push_str(&breaches_part(d, figures));
+    out.push_str(&comparison_part(d, v, before, &previous.name_es()));
+    out
+}
+
+/// The result of the quarter, with its numerator and denominator when a percentage.
+fn result_part(d: &Definition, now: &Value, v: f64, q: &str) -> String {
+    let kind = d.quantity.kind();
+    match (kind, now.numerator, now.denominator) {
         (Kind::Percent, Some(n), Some(den)) => format!(
             "En el {q} el resultado fue {} ({} de {}).",
             fmt_percent(v),
@@ -88,104 +99,110 @@ pub(super) fn sentence(
             fmt_number(den, 0)
         ),
         _ => format!("{}: {} en el {q}.", d.name, fmt_value(kind, v)),
-    };
-
-    if let Some(goal) = d.goal {
-        let unit: fn(f64) -> String = match kind {
-            Kind::Percent => points,
-            Kind::Hours => |x: f64| fmt_hours(x),
-            Kind::Count => |x: f64| fmt_number(x, 0),
-        };
-        let goal_text = fmt_value(kind, goal);
-        let part = match (d.direction, light) {
-            (Direction::Higher, Light::Green) => format!(" Cumple la meta ({goal_text})."),
-            (Direction::Lower, Light::Green) => {
-                format!(" Cumple la meta: no supera el máximo de {goal_text}.")
-            }
-            (Direction::Higher, _) => format!(
-                " Queda {} por debajo de la meta ({goal_text}).",
-                unit(goal - v)
-            ),
-            (Direction::Lower, _) => format!(
-                " Supera en {} el máximo fijado ({goal_text}).",
-                unit(v - goal)
-            ),
-        };
-        out.push_str(&part);
     }
+}
 
-    // Where the breaches concentrate, for the two ANS indicators.
+/// Whether the result `v` meets the goal, and by how much it misses it.
+fn goal_part(d: &Definition, v: f64, goal: f64, light: Light) -> String {
+    let kind = d.quantity.kind();
+    let unit: fn(f64) -> String = match kind {
+        Kind::Percent => points,
+        Kind::Hours => |x: f64| fmt_hours(x),
+        Kind::Count => |x: f64| fmt_number(x, 0),
+    };
+    let goal_text = fmt_value(kind, goal);
+    match (d.direction, light) {
+        (Direction::Higher, Light::Green) => format!(" Cumple la meta ({goal_text})."),
+        (Direction::Lower, Light::Green) => {
+            format!(" Cumple la meta: no supera el máximo de {goal_text}.")
+        }
+        (Direction::Higher, _) => format!(
+            " Queda {} por debajo de la meta ({goal_text}).",
+            unit(goal - v)
+        ),
+        (Direction::Lower, _) => format!(
+            " Supera en {} el máximo fijado ({goal_text}).",
+            unit(v - goal)
+        ),
+    }
+}
+
+/// Where the breaches concentrate, for the two ANS indicators (empty otherwise, or without
+/// breaches).
+fn breaches_part(d: &Definition, figures: &QuarterFigures) -> String {
     let breached = |f: &super::Figures| match d.quantity {
         Quantity::AttentionOnTime => f.attention_breached,
         Quantity::SolutionOnTime => f.solution_breached,
         _ => 0,
     };
     let total_breaches = breached(&figures.total);
-    if total_breaches > 0 {
-        let worst = figures
-            .rows(Dimension::Priority)
-            .max_by_key(|r| (breached(&r.figures), std::cmp::Reverse(r.label.clone())));
-        let plural = if total_breaches == 1 {
-            "El incumplimiento corresponde".to_owned()
-        } else {
-            format!(
-                "Los {} incumplimientos se concentran",
-                fmt_count(total_breaches)
-            )
-        };
-        if let Some(w) = worst.filter(|w| breached(&w.figures) > 0) {
-            let k = breached(&w.figures);
-            let share = 100.0 * k as f64 / total_breaches as f64;
-            if total_breaches == 1 {
-                out.push_str(&format!(" {plural} a prioridad {}.", w.label));
-            } else {
-                out.push_str(&format!(
-                    " {plural} en prioridad {} ({}, {}).",
-                    w.label,
-                    fmt_count(k),
-                    fmt_percent(share)
-                ));
-            }
-        }
+    if total_breaches == 0 {
+        return String::new();
     }
+    let worst = figures
+        .rows(Dimension::Priority)
+        .max_by_key(|r| (breached(&r.figures), std::cmp::Reverse(r.label.clone())));
+    let plural = if total_breaches == 1 {
+        "El incumplimiento corresponde".to_owned()
+    } else {
+        format!(
+            "Los {} incumplimientos se concentran",
+            fmt_count(total_breaches)
+        )
+    };
+    let Some(w) = worst.filter(|w| breached(&w.figures) > 0) else {
+        return String::new();
+    };
+    let k = breached(&w.figures);
+    let share = 100.0 * k as f64 / total_breaches as f64;
+    if total_breaches == 1 {
+        format!(" {plural} a prioridad {}.", w.label)
+    } else {
+        format!(
+            " {plural} en prioridad {} ({}, {}).",
+            w.label,
+            fmt_count(k),
+            fmt_percent(share)
+        )
+    }
+}
 
-    match before {
-        None => out.push_str(&format!(" No hay datos del {pq} para comparar.")),
-        Some(b) => {
-            let change = v - b;
-            let b_text = fmt_value(kind, b);
-            let steady = match kind {
-                Kind::Count => change.abs() < 0.5,
-                _ => change.abs() < 0.05,
-            };
-            if steady {
-                out.push_str(&format!(" Se mantiene frente al {pq} ({b_text})."));
+/// The result `v` against the previous quarter's `before` (named `pq`).
+fn comparison_part(d: &Definition, v: f64, before: Option<f64>, pq: &str) -> String {
+    let kind = d.quantity.kind();
+    let Some(b) = before else {
+        return format!(" No hay datos del {pq} para comparar.");
+    };
+    let change = v - b;
+    let b_text = fmt_value(kind, b);
+    let steady = match kind {
+        Kind::Count => change.abs() < 0.5,
+        _ => change.abs() < 0.05,
+    };
+    if steady {
+        return format!(" Se mantiene frente al {pq} ({b_text}).");
+    }
+    let better = match d.direction {
+        Direction::Higher => change > 0.0,
+        Direction::Lower => change < 0.0,
+    };
+    let amount = match kind {
+        Kind::Percent => points(change.abs()),
+        Kind::Hours => fmt_hours(change.abs()),
+        Kind::Count => {
+            if b > 0.0 {
+                fmt_percent(100.0 * change.abs() / b)
             } else {
-                let better = match d.direction {
-                    Direction::Higher => change > 0.0,
-                    Direction::Lower => change < 0.0,
-                };
-                let amount = match kind {
-                    Kind::Percent => points(change.abs()),
-                    Kind::Hours => fmt_hours(change.abs()),
-                    Kind::Count => {
-                        if b > 0.0 {
-                            fmt_percent(100.0 * change.abs() / b)
-                        } else {
-                            fmt_number(change.abs(), 0)
-                        }
-                    }
-                };
-                let verb = match (kind, d.goal.is_some(), better, change > 0.0) {
-                    // A count without a goal is neither better nor worse: it grows or falls.
-                    (Kind::Count, false, _, true) => "aumenta",
-                    (Kind::Count, false, _, false) => "disminuye",
-                    (_, _, true, _) => "mejora",
-                    (_, _, false, _) => "empeora",
-                };
-                out.push_str(&format!(" Frente al {pq} ({b_text}) {verb} {amount}."));
+                fmt_number(change.abs(), 0)
             }
         }
-    }
-    out
+    };
+    let verb = match (kind, d.goal.is_some(), better, change > 0.0) {
+        // A count without a goal is neither better nor worse: it grows or falls.
+        (Kind::Count, false, _, true) => "aumenta",
+        (Kind::Count, false, _, false) => "disminuye",
+        (_, _, true, _) => "mejora",
+        (_, _, false, _) => "empeora",
+    };
+    format!(" Frente al {pq} ({b_text}) {verb} {amount}.")
 }
