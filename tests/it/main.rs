@@ -2,6 +2,9 @@
 //! end, the report, the server (and a real browser), the scheduler, alerts through a real SMTP
 //! server and the GLPI API sync against a fake GLPI.
 
+// Test code: an unmet expectation is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod alerts;
 mod architecture;
 mod browser;

@@ -220,6 +220,7 @@ impl Definitions {
     }
 
     /// The definitions shipped with mesa-sla.
+    #[allow(clippy::expect_used)] // embedded at build time and checked by a unit test
     pub fn builtin() -> Definitions {
         // The embedded file is checked by a unit test; failing here would be a build defect.
         Definitions::parse(DEFAULT_DEFINITIONS, "reports/indicadores.toml")
