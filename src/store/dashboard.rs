@@ -43,7 +43,7 @@ pub struct TicketItem {
 }
 
 /// The fields of one ticket, as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TicketRow {
     pub source: String,
     pub ticket_id: String,

@@ -18,7 +18,7 @@ use crate::indicators::Quarter;
 use crate::ingest::{self, FileKind, LoadOptions};
 use crate::model::parse_priority;
 use crate::store::Store;
-use crate::store::dashboard::{ClockRow, JobRunTotal};
+use crate::store::dashboard::{ClockRow, JobRunTotal, TicketRow};
 pub use crate::store::dashboard::{EventItem, TicketItem};
 use crate::store::indicators::Filters;
 
@@ -264,20 +264,9 @@ pub async fn at_risk(
 /// Everything about one ticket: its fields, clocks, history and how the time was counted.
 #[derive(Debug, Clone, Serialize)]
 pub struct TicketDetail {
-    pub source: String,
-    pub ticket_id: String,
-    pub entity: String,
-    pub title: Option<String>,
-    pub r#type: Option<String>,
-    pub priority: Option<i64>,
-    pub category: Option<String>,
-    pub service: Option<String>,
-    pub technician: Option<String>,
-    pub group: Option<String>,
-    pub status: String,
-    pub created_at: NaiveDateTime,
-    pub solved_at: Option<NaiveDateTime>,
-    pub closed_at: Option<NaiveDateTime>,
+    /// The stored fields, serialised at the top level as before.
+    #[serde(flatten)]
+    pub ticket: TicketRow,
     pub clocks: Vec<Clock>,
     pub events: Vec<EventItem>,
     pub link: Option<String>,
@@ -342,37 +331,24 @@ pub fn ticket_detail(
         )));
     };
     let mut t = TicketDetail {
-        source: row.source,
-        ticket_id: row.ticket_id,
-        entity: row.entity,
-        title: row.title,
-        r#type: row.r#type,
-        priority: row.priority,
-        category: row.category,
-        service: row.service,
-        technician: row.technician,
-        group: row.group,
-        status: row.status,
-        created_at: row.created_at,
-        solved_at: row.solved_at,
-        closed_at: row.closed_at,
+        ticket: row,
         clocks: Vec::new(),
         events: Vec::new(),
         link: None,
     };
-    if t.source == "glpi"
+    if t.ticket.source == "glpi"
         && let Some(base) = &state.glpi_base_url
     {
         t.link = Some(format!(
             "{}/front/ticket.form.php?id={}",
             base.trim_end_matches('/'),
-            t.ticket_id
+            t.ticket.ticket_id
         ));
     }
-    let cal = state.engine.calendar_for(&t.entity).clone();
+    let cal = state.engine.calendar_for(&t.ticket.entity).clone();
     for row in dashboard.ticket_clocks(source, id)? {
         let mut c = Clock::from(row);
-        let start = cal.instant_from_local(t.created_at);
+        let start = cal.instant_from_local(t.ticket.created_at);
         let end = cal.instant_from_local(c.stopped_at.unwrap_or(c.as_of));
         for s in cal.explain(start, end) {
             let secs = s.end - s.start;

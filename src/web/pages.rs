@@ -372,15 +372,22 @@ pub async fn ticket(
             }
         })
         .collect();
-    let status = Status::from_code(&t.status).map_or(t.status.clone(), |s| s.label_es().into());
+    let status = Status::from_code(&t.ticket.status)
+        .map_or(t.ticket.status.clone(), |s| s.label_es().into());
     let priority = t
+        .ticket
         .priority
         .and_then(|p| u8::try_from(p).ok())
         .map_or("sin prioridad", priority_label_es);
     let no_history = t.clocks.iter().any(|c| c.no_history);
     let mut shown = serde_json::to_value(&t).map_err(ApiError::internal)?;
     shown["status"] = status.into();
-    shown["created_at"] = t.created_at.format("%d/%m/%Y %H:%M").to_string().into();
+    shown["created_at"] = t
+        .ticket
+        .created_at
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+        .into();
     for k in ["solved_at", "closed_at"] {
         if let Some(v) = shown[k]
             .as_str()
