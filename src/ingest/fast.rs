@@ -6,10 +6,6 @@
 //! to the reference reader, which is also what the tests compare this path with.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use duckdb::types::{OrderedMap, Value};
-use duckdb::{Connection, params};
 
 use super::csvfile::{self, Encoding};
 use super::glpi::{self, DateFormat, ListOptions, ListReject, LogReject};
@@ -17,7 +13,11 @@ use super::inspect::{self, Inspection};
 use super::load::{self, Record};
 use super::{FileKind, IngestError, IngestSummary, Records, sniff};
 use crate::model::{Status, TicketType, parse_priority};
-use crate::store::{Store, queries};
+use crate::store::Store;
+use crate::store::bulk::{
+    Bulk, CsvSource, DateOrder, ListCheck, ListLabel, ReservedRun, StageRefusal, StagedReject,
+    Watch,
+};
 
 /// Why the DuckDB-native path left a file to the reference reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,8 +110,21 @@ impl Prepared {
         }
     }
 
-    fn delimiter(&self) -> String {
-        char::from(self.delimiter).to_string()
+    /// The file as DuckDB is to read it.
+    fn csv<'s>(&self, file: &'s str, columns: &'s [String]) -> CsvSource<'s> {
+        CsvSource {
+            file,
+            delimiter: self.delimiter,
+            columns,
+        }
+    }
+
+    /// Why a staging load left the file to the reference reader.
+    fn refused(&self, refusal: StageRefusal) -> Declined {
+        self.declined(match refusal {
+            StageRefusal::Unordered => "DuckDB no garantiza el orden del archivo".to_owned(),
+            StageRefusal::Unread(e) => format!("DuckDB no leyó el archivo igual: {e}"),
+        })
     }
 }
 
@@ -146,38 +159,6 @@ fn duckdb_path(path: &Path) -> Option<String> {
     (!globbing).then(|| text.to_owned())
 }
 
-/// `read_csv`'s `columns` argument: every column as text, under the given names.
-fn columns_arg(names: &[String]) -> Value {
-    Value::Struct(OrderedMap::from(
-        names
-            .iter()
-            .map(|n| (n.clone(), Value::Text("VARCHAR".into())))
-            .collect::<Vec<_>>(),
-    ))
-}
-
-/// Whether DuckDB plans a staging load as a batch insert: only then do rowids follow the order
-/// of the file (a plan with a join or an aggregate inserts in whatever order threads finish).
-fn keeps_file_order(conn: &Connection, sql: &str, params: &[&dyn duckdb::ToSql]) -> bool {
-    let explain = format!("{}{sql}", queries::EXPLAIN_JSON);
-    let plan: Result<String, _> = conn.query_row(&explain, params, |r| r.get(1));
-    plan.ok()
-        .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
-        .and_then(|p| p.get(0)?.get("name")?.as_str().map(|n| n == "BATCH_INSERT"))
-        .unwrap_or(false)
-}
-
-/// Drops the temporary tables and views of this path when a load ends, however it ends.
-struct Cleanup<'a>(&'a Connection);
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        if let Err(e) = self.0.execute_batch(queries::FAST_DROP) {
-            tracing::warn!(error = %e, "no se pudieron borrar las tablas temporales de la carga");
-        }
-    }
-}
-
 /// Tries the DuckDB path on a GLPI ticket list export. `Ok(Err(_))`: the file is for the
 /// reference reader, and the store is untouched.
 pub fn try_glpi_list(
@@ -199,54 +180,48 @@ pub fn try_glpi_list(
     };
     let glpi10 =
         prepared.headers.len() > 1 && prepared.headers.last().is_some_and(String::is_empty);
-    let conn = store.conn();
-    let _cleanup = Cleanup(conn);
-    if let Err(declined) = stage_list(conn, &prepared, &file, &columns)? {
+    let bulk = store.bulk();
+    if let Err(declined) = stage_list(&bulk, &prepared, &file, &columns)? {
         return Ok(Err(declined));
     }
     phases.done("read_csv");
-    let format = match list_date_format(conn, &prepared, opts, &name)? {
+    let format = match list_date_format(&bulk, &prepared, opts, &name)? {
         Ok(format) => format,
         Err(declined) => return Ok(Err(declined)),
     };
     phases.done("orden de las fechas");
 
-    conn.execute_batch(queries::FAST_LABELS_CREATE)?;
-    fill_list_labels(conn)?;
-    conn.execute_batch(queries::FAST_LIST_CHECKED_CREATE)?;
+    bulk.label_list(list_label)?;
     phases.done("etiquetas");
 
     // Judged outside the transaction too (only temporary tables change), so that the staged
     // text can be dropped before the upsert needs the memory; the run id is reserved for it.
-    let run_id = load::reserve_run(conn)?;
-    conn.execute(
-        queries::FAST_LIST_CHECK,
-        params![
-            glpi::SOURCE,
-            run_id,
-            order_code(format),
-            glpi10,
-            opts.entity
-        ],
-    )?;
-    conn.execute_batch(queries::FAST_LIST_STAGE_DROP)?;
+    let run_id = bulk.reserve_run()?;
+    bulk.judge_list(&ListCheck {
+        source: glpi::SOURCE,
+        run_id,
+        dates: date_order(format),
+        glpi10,
+        entity: opts.entity.as_deref(),
+    })?;
     phases.done("validación");
     let Judged {
         read,
         rejected,
         mut stored,
-    } = match list_rejects(conn, path, &prepared, format)? {
+    } = match list_rejects(&bulk, path, &prepared, format)? {
         Ok(judged) => judged,
         Err(declined) => return Ok(Err(declined)),
     };
     phases.done("rechazos");
-    let run = Run {
+    let run = ReservedRun {
         id: run_id,
         file: &name,
         sha256: &prepared.inspection.sha256,
+        kind: FileKind::GlpiList.label(),
         started: &started,
     };
-    merge_list(conn, &run, read, rejected, &stored, &mut phases)?;
+    merge_list(&bulk, &run, read, rejected, &stored, &mut phases)?;
     stored.truncate(10);
     Ok(Ok(IngestSummary {
         run_id,
@@ -260,33 +235,23 @@ pub fn try_glpi_list(
     }))
 }
 
-/// Stages the text of the list with `read_csv`. Outside the load's transaction: only this
-/// connection's temporary table changes, and its rowids are then the record numbers 0, 1, … in
-/// file order. Then the values as the checks read them.
+/// Stages the text of the list with `read_csv` (see [`Bulk::stage_list`]), and declines when
+/// DuckDB cannot read it in file order or counts other records than the inspection.
 fn stage_list(
-    conn: &Connection,
+    bulk: &Bulk<'_>,
     prepared: &Prepared,
     file: &str,
     columns: &[String],
 ) -> Result<Result<(), Declined>, IngestError> {
-    conn.execute_batch(queries::FAST_MACROS)?;
-    conn.execute_batch(queries::FAST_LIST_STAGE_CREATE)?;
-    let load_params = params![file, prepared.delimiter(), columns_arg(columns)];
-    if !keeps_file_order(conn, queries::FAST_LIST_STAGE_LOAD, load_params) {
-        return Ok(Err(
-            prepared.declined("DuckDB no garantiza el orden del archivo")
-        ));
-    }
-    let staged = prepared.progress.duckdb(conn, || {
-        conn.execute(queries::FAST_LIST_STAGE_LOAD, load_params)
-    });
-    if let Err(e) = staged {
-        return Ok(Err(
-            prepared.declined(format!("DuckDB no leyó el archivo igual: {e}"))
-        ));
-    }
-    let records: i64 = conn.query_row(queries::FAST_LIST_COUNT, [], |r| r.get(0))?;
-    if records as u64 + 1 != prepared.inspection.records {
+    let csv = prepared.csv(file, columns);
+    let records = match prepared
+        .progress
+        .duckdb(|watch| bulk.stage_list(&csv, watch))?
+    {
+        Ok(records) => records,
+        Err(refusal) => return Ok(Err(prepared.refused(refusal))),
+    };
+    if records + 1 != prepared.inspection.records {
         return Ok(Err(
             prepared.declined("DuckDB contó otro número de registros")
         ));
@@ -297,21 +262,13 @@ fn stage_list(
 /// The values as the checks read them, then the order of the dates: the configured one, or the
 /// one the staged values decide as the reference reader would.
 fn list_date_format(
-    conn: &Connection,
+    bulk: &Bulk<'_>,
     prepared: &Prepared,
     opts: &ListOptions,
     name: &str,
 ) -> Result<Result<DateFormat, Declined>, IngestError> {
-    if prepared.inspection.ragged {
-        conn.execute_batch(queries::FAST_LIST_VALUES_TRIMMED)?;
-        conn.execute_batch(queries::FAST_LIST_VALUES_VIEW)?;
-    } else {
-        conn.execute_batch(queries::FAST_LIST_VALUES_PLAIN)?;
-    }
-
-    let (undecided, day_first): (i64, i64) =
-        conn.query_row(queries::FAST_LIST_DATES, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    if undecided > 0 {
+    let dates = bulk.list_dates(prepared.inspection.ragged)?;
+    if dates.undecided > 0 {
         return Ok(Err(
             prepared.declined("fechas que solo el lector de referencia interpreta")
         ));
@@ -319,13 +276,8 @@ fn list_date_format(
     Ok(Ok(match opts.date_format {
         Some(f) => f,
         // Without day- or month-first values only year-first reads anything.
-        None if day_first == 0 => DateFormat::Ymd,
-        None => {
-            let hits: [i64; 3] = conn.query_row(queries::FAST_LIST_DATE_HITS, [], |r| {
-                Ok([r.get(0)?, r.get(1)?, r.get(2)?])
-            })?;
-            glpi::decide_dates(hits.map(|h| h as u64), name)?
-        }
+        None if dates.day_first == 0 => DateFormat::Ymd,
+        None => glpi::decide_dates(bulk.list_date_hits()?, name)?,
     }))
 }
 
@@ -339,99 +291,69 @@ struct Judged {
 
 /// The check's counts and rejects (see [`Judged`]).
 fn list_rejects(
-    conn: &Connection,
+    bulk: &Bulk<'_>,
     path: &Path,
     prepared: &Prepared,
     format: DateFormat,
 ) -> Result<Result<Judged, Declined>, IngestError> {
-    let (read, rejected): (i64, i64) = conn.query_row(queries::FAST_LIST_SUMMARY, [], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?;
-    let (read, rejected) = (read as u64, rejected as u64);
+    let counts = bulk.list_counts()?;
     let stored = stored_rejects(
-        conn,
-        queries::FAST_LIST_REJECTS,
+        &bulk.list_rejects()?,
         path,
         prepared.delimiter,
         |code, line, raw| ListReject::from_code(code).map(|why| why.record(line, raw, format)),
     )?;
     Ok(match stored {
         Ok(stored) => Ok(Judged {
-            read,
-            rejected,
+            read: counts.read,
+            rejected: counts.rejected,
             stored,
         }),
         Err(why) => Err(prepared.declined(why)),
     })
 }
 
-/// The run record of a fast load, under its reserved id.
-struct Run<'a> {
-    id: i64,
-    file: &'a str,
-    sha256: &'a str,
-    /// When the load started (see [`load::now`]).
-    started: &'a str,
-}
-
 /// The transaction of a ticket list: run record, checked tickets into the store, rejects.
 fn merge_list(
-    conn: &Connection,
-    run: &Run<'_>,
+    bulk: &Bulk<'_>,
+    run: &ReservedRun<'_>,
     read: u64,
     rejected: u64,
     stored: &[load::Reject],
     phases: &mut Phases,
 ) -> Result<(), IngestError> {
-    let tx = conn.unchecked_transaction()?;
-    load::begin_reserved_run(
-        &tx,
-        run.id,
-        run.file,
-        run.sha256,
-        FileKind::GlpiList.label(),
-        run.started,
-    )?;
+    let tx = bulk.begin()?;
+    tx.begin_run(run)?;
     if read > rejected {
-        tx.execute_batch(queries::FAST_LIST_STAGED_VIEW)?;
-        load::move_staged_tickets(&tx)?;
-        tx.execute_batch(queries::FAST_LIST_STAGED_VIEW_DROP)?;
+        tx.merge_list()?;
     }
     phases.done("casos integrados");
-    load::insert_rejects(&tx, run.id, stored)?;
-    load::finish_run(&tx, run.id, read, read - rejected, rejected)?;
+    tx.insert_rejects(run.id, stored)?;
+    tx.finish_run(run.id, read, read - rejected, rejected)?;
     tx.commit()?;
     phases.done("confirmación");
     Ok(())
 }
 
-fn order_code(format: DateFormat) -> &'static str {
+fn date_order(format: DateFormat) -> DateOrder {
     match format {
-        DateFormat::Ymd => "ymd",
-        DateFormat::Dmy => "dmy",
-        DateFormat::Mdy => "mdy",
+        DateFormat::Ymd => DateOrder::Ymd,
+        DateFormat::Dmy => DateOrder::Dmy,
+        DateFormat::Mdy => DateOrder::Mdy,
     }
 }
 
-/// Decides each distinct label of the staged list with the reference reader's functions.
-fn fill_list_labels(conn: &Connection) -> Result<(), IngestError> {
-    let labels: Vec<(String, String)> = conn
-        .prepare(queries::FAST_LIST_LABELS)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut app = conn.appender("fast_labels")?;
-    for (field, raw) in &labels {
-        let (text, num): (Option<String>, Option<i64>) = match field.as_str() {
-            "status" => (Status::parse(raw).map(|s| s.code().to_owned()), None),
-            "type" => (TicketType::parse(raw).map(|t| t.code().to_owned()), None),
-            "priority" => (None, parse_priority(raw).map(i64::from)),
-            "attention" => (None, glpi::parse_duration(raw)),
-            _ => (glpi::multi(Some(raw)), None),
-        };
-        app.append_row(params![field, raw, text, num])?;
-    }
-    app.flush()?;
-    Ok(())
+/// The label of one distinct staged value of the list, decided with the reference reader's
+/// functions.
+fn list_label(field: &str, raw: &str) -> ListLabel {
+    let (text, number) = match field {
+        "status" => (Status::parse(raw).map(|s| s.code().to_owned()), None),
+        "type" => (TicketType::parse(raw).map(|t| t.code().to_owned()), None),
+        "priority" => (None, parse_priority(raw).map(i64::from)),
+        "attention" => (None, glpi::parse_duration(raw)),
+        _ => (glpi::multi(Some(raw)), None),
+    };
+    ListLabel { text, number }
 }
 
 /// Tries the DuckDB path on a `glpi_logs` export. `Ok(Err(_))`: the file is for the reference
@@ -451,48 +373,30 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
     let Some(file) = duckdb_path(path) else {
         return Ok(prepared.decline("DuckDB no puede abrir el archivo por su nombre"));
     };
-    let codes = Value::List(
-        (1..=6)
-            .filter_map(Status::from_glpi_code)
-            .map(|s| Value::Text(s.code().to_owned()))
-            .collect(),
-    );
-    let conn = store.conn();
-    let _cleanup = Cleanup(conn);
-    conn.execute_batch(queries::FAST_MACROS)?;
-    conn.execute_batch(queries::FAST_LOGS_STAGE_CREATE)?;
-    let load_params = params![
-        file,
-        prepared.delimiter(),
-        columns_arg(&columns),
-        codes,
-        prepared.inspection.ragged
-    ];
-    if !keeps_file_order(conn, queries::FAST_LOGS_STAGE_LOAD, load_params) {
-        return Ok(prepared.decline("DuckDB no garantiza el orden del archivo"));
-    }
-    let staged = prepared.progress.duckdb(conn, || {
-        conn.execute(queries::FAST_LOGS_STAGE_LOAD, load_params)
-    });
-    if let Err(e) = staged {
-        return Ok(prepared.decline(format!("DuckDB no leyó el archivo igual: {e}")));
-    }
-    let (read, skipped, rejected, undecided, unordered): (i64, i64, i64, i64, i64) = conn
-        .query_row(queries::FAST_LOGS_SUMMARY, [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?;
-    if read as u64 + 1 != prepared.inspection.records {
+    let codes: Vec<&str> = (1..=6)
+        .filter_map(Status::from_glpi_code)
+        .map(Status::code)
+        .collect();
+    let bulk = store.bulk();
+    let csv = prepared.csv(&file, &columns);
+    let counts = match prepared
+        .progress
+        .duckdb(|watch| bulk.stage_logs(&csv, &codes, prepared.inspection.ragged, watch))?
+    {
+        Ok(counts) => counts,
+        Err(refusal) => return Ok(Err(prepared.refused(refusal))),
+    };
+    if counts.read + 1 != prepared.inspection.records {
         return Ok(prepared.decline("DuckDB contó otro número de registros"));
     }
     phases.done("read_csv");
-    if undecided > 0 || unordered > 0 {
+    if counts.undecided > 0 || counts.unordered > 0 {
         return Ok(prepared
             .decline("fechas o identificadores que solo el lector de referencia interpreta"));
     }
-    let (read, skipped, rejected) = (read as u64, skipped as u64, rejected as u64);
+    let (read, skipped, rejected) = (counts.read, counts.skipped, counts.rejected);
     let mut stored = match stored_rejects(
-        conn,
-        queries::FAST_LOGS_REJECTS,
+        &bulk.logs_rejects()?,
         path,
         prepared.delimiter,
         |code, line, raw| LogReject::from_code(code).map(|why| why.record(line, raw)),
@@ -501,25 +405,21 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
         Err(why) => return Ok(prepared.decline(why)),
     };
     let accepted = read - skipped - rejected;
-    let run_id = load::reserve_run(conn)?;
-    let tx = conn.unchecked_transaction()?;
-    load::begin_reserved_run(
-        &tx,
-        run_id,
-        &name,
-        &prepared.inspection.sha256,
-        FileKind::GlpiLogs.label(),
-        &started,
-    )?;
+    let run_id = bulk.reserve_run()?;
+    let tx = bulk.begin()?;
+    tx.begin_run(&ReservedRun {
+        id: run_id,
+        file: &name,
+        sha256: &prepared.inspection.sha256,
+        kind: FileKind::GlpiLogs.label(),
+        started: &started,
+    })?;
     if accepted > 0 {
-        tx.execute(
-            queries::FAST_LOGS_EVENTS_INSERT,
-            params![glpi::SOURCE, run_id],
-        )?;
+        tx.merge_logs(glpi::SOURCE, run_id)?;
     }
     phases.done("eventos integrados");
-    load::insert_rejects(&tx, run_id, &stored)?;
-    load::finish_run(&tx, run_id, read, accepted, rejected)?;
+    tx.insert_rejects(run_id, &stored)?;
+    tx.finish_run(run_id, read, accepted, rejected)?;
     tx.commit()?;
     phases.done("confirmación");
     stored.truncate(10);
@@ -535,29 +435,21 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
     }))
 }
 
-/// The line of each rejected record (by its number from 0, in increasing order) exactly as the
-/// reference reader reports it: the `csv` crate reads the file again up to the last one. Only
-/// files with rejects pay for this pass. `None` if the file has fewer records than expected.
-/// The rejects a `*_rejects.sql` query lists (record index, reason code, raw value) as store
-/// rows, each with the file line of its record. `Err` names why the DuckDB path must decline:
-/// line numbers that do not match the records, or a reason code the reader does not know.
+/// The rejects the checks listed (record index, reason code, raw value) as store rows, each
+/// with the file line of its record. `Err` names why the DuckDB path must decline: line numbers
+/// that do not match the records, or a reason code the reader does not know.
 fn stored_rejects(
-    conn: &Connection,
-    sql: &str,
+    rejects: &[StagedReject],
     path: &Path,
     delimiter: u8,
     record: impl Fn(i64, u64, Option<&str>) -> Option<Record>,
 ) -> Result<Result<Vec<load::Reject>, &'static str>, IngestError> {
-    let rejects: Vec<(i64, i64, Option<String>)> = conn
-        .prepare(sql)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    let Some(lines) = record_lines(path, delimiter, &rejects)? else {
+    let Some(lines) = record_lines(path, delimiter, rejects)? else {
         return Ok(Err("los números de línea no cuadran"));
     };
     let mut stored = Vec::with_capacity(rejects.len());
-    for ((_, code, raw), line) in rejects.iter().zip(lines) {
-        let Some(rec) = record(*code, line, raw.as_deref()) else {
+    for (reject, line) in rejects.iter().zip(lines) {
+        let Some(rec) = record(reject.code, line, reject.raw.as_deref()) else {
             return Ok(Err("motivo de rechazo desconocido"));
         };
         if let Record::Reject(r) = rec {
@@ -567,10 +459,13 @@ fn stored_rejects(
     Ok(Ok(stored))
 }
 
-fn record_lines<T, U>(
+/// The line of each rejected record (by its number from 0, in increasing order) exactly as the
+/// reference reader reports it: the `csv` crate reads the file again up to the last one. Only
+/// files with rejects pay for this pass. `None` if the file has fewer records than expected.
+fn record_lines(
     path: &Path,
     delimiter: u8,
-    rejects: &[(i64, T, U)],
+    rejects: &[StagedReject],
 ) -> Result<Option<Vec<u64>>, IngestError> {
     if rejects.is_empty() {
         return Ok(Some(Vec::new()));
@@ -580,7 +475,7 @@ fn record_lines<T, U>(
     let mut record = csv::ByteRecord::new();
     let mut lines = Vec::with_capacity(rejects.len());
     let mut number = 0i64;
-    for (wanted, _, _) in rejects {
+    for StagedReject { record: wanted, .. } in rejects {
         loop {
             if !src
                 .reader
@@ -642,14 +537,11 @@ impl Progress {
         }
     }
 
-    /// Runs the statement that reads the file, showing DuckDB's progress estimate.
-    fn duckdb<T>(
-        &self,
-        conn: &Connection,
-        run: impl FnOnce() -> Result<T, duckdb::Error>,
-    ) -> Result<T, duckdb::Error> {
+    /// Runs the load that reads the file, showing DuckDB's progress estimate: `load` is given
+    /// what to report it to, if anything.
+    fn duckdb<T>(&self, load: impl FnOnce(Watch<'_>) -> T) -> T {
         let Some(bar) = &self.0 else {
-            return run();
+            return load(None);
         };
         bar.set_length(100);
         bar.set_position(0);
@@ -659,25 +551,7 @@ impl Progress {
                 .progress_chars("=> "),
         );
         bar.set_message("Cargando con DuckDB");
-        if conn.set_query_progress_tracking(true).is_err() {
-            return run();
-        }
-        let handle = conn.progress_handle();
-        let done = AtomicBool::new(false);
-        let result = std::thread::scope(|scope| {
-            scope.spawn(|| {
-                while !done.load(Ordering::Relaxed) {
-                    if let Some(p) = handle.query_progress().percentage() {
-                        bar.set_position(p.clamp(0.0, 100.0) as u64);
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(200));
-                }
-            });
-            let result = run();
-            done.store(true, Ordering::Relaxed);
-            result
-        });
-        let _ = conn.set_query_progress_tracking(false);
+        let result = load(Some(&|p: f64| bar.set_position(p.clamp(0.0, 100.0) as u64)));
         bar.finish_and_clear();
         result
     }
@@ -686,10 +560,13 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use chrono::{Datelike, NaiveDateTime};
+    use duckdb::params;
+    use duckdb::types::Value;
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
     use super::*;
+    use crate::store::queries;
 
     fn sql_store(values: &[String]) -> Store {
         let store = Store::open_in_memory().expect("store");
@@ -802,49 +679,6 @@ mod tests {
         // The sample covers both outcomes of the decided values, and leaves some undecided.
         assert!(decided > 20_000 && decided < 60_000, "{decided}");
         assert!(read > 500 && read < decided, "{read} of {decided}");
-    }
-
-    #[test]
-    fn staging_loads_keep_file_order_and_the_check_sees_when_not() {
-        let dir = tempfile::tempdir().expect("dir");
-        let csv = dir.path().join("h.csv");
-        std::fs::write(
-            &csv,
-            "id,itemtype,items_id,linked_action,user_name,date_mod,id_search_option,old_value,new_value\n\
-             1,Ticket,2,0,a,2025-01-01 10:00:00,12,1,2\n",
-        )
-        .expect("write");
-        let names: Vec<String> = glpi::LOGS_COLUMNS.iter().map(|c| c.to_string()).collect();
-        let store = Store::open_in_memory().expect("store");
-        let conn = store.conn();
-        conn.execute_batch(queries::FAST_MACROS).expect("macros");
-        conn.execute_batch(queries::FAST_LOGS_STAGE_CREATE)
-            .expect("stage");
-        conn.execute_batch(queries::FAST_LIST_STAGE_CREATE)
-            .expect("stage");
-        let codes = Value::List(vec![Value::Text("new".into())]);
-        let file = csv.display().to_string();
-        for ragged in [false, true] {
-            let p = params![file, ",", columns_arg(&names), codes.clone(), ragged];
-            assert!(
-                keeps_file_order(conn, queries::FAST_LOGS_STAGE_LOAD, p),
-                "{ragged}"
-            );
-        }
-        let list: Vec<String> = [
-            "id", "_x1", "_x2", "status", "_x4", "_x5", "_x6", "_x7", "_x8",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-        let p = params![file, ",", columns_arg(&list)];
-        assert!(keeps_file_order(conn, queries::FAST_LIST_STAGE_LOAD, p));
-        // An IN list of six values is planned as a join, which loses the order.
-        conn.execute_batch("CREATE TEMP TABLE o (id VARCHAR)")
-            .expect("table");
-        let joined = "INSERT INTO o SELECT id FROM read_csv(?, header = true) \
-                      WHERE id IN ('1', '2', '3', '4', '5', '6')";
-        assert!(!keeps_file_order(conn, joined, params![file]));
     }
 
     #[test]

@@ -8,11 +8,8 @@ use crate::store::Store;
 use crate::store::tickets::{Load, Stager};
 
 pub use crate::store::tickets::{EventRow, Reject, SurveyRow, TicketRow};
-// The run record and the ticket merge, shared with the DuckDB-native path (`fast.rs`).
-pub(super) use crate::store::runs::{
-    begin_reserved_run, finish_run, insert_rejects, now, reserve_run,
-};
-pub(super) use crate::store::tickets::move_staged_tickets;
+// The start time of a run record, shared with the DuckDB-native path (`fast.rs`).
+pub(super) use crate::store::runs::now;
 
 /// One item produced by a reader.
 #[derive(Debug, Clone, PartialEq)]

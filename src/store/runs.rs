@@ -17,7 +17,12 @@ pub fn now() -> String {
 }
 
 /// Opens the `ingest_runs` record of a file inside its transaction; returns the run id.
-pub fn begin_run(tx: &Connection, file: &str, sha: &str, kind: &str) -> Result<i64, duckdb::Error> {
+pub(super) fn begin_run(
+    tx: &Connection,
+    file: &str,
+    sha: &str,
+    kind: &str,
+) -> Result<i64, duckdb::Error> {
     tx.query_row(
         queries::INGEST_RUN_INSERT,
         params![file, sha, kind, now()],
@@ -26,13 +31,13 @@ pub fn begin_run(tx: &Connection, file: &str, sha: &str, kind: &str) -> Result<i
 }
 
 /// Reserves the id of a run before its transaction.
-pub fn reserve_run(conn: &Connection) -> Result<i64, duckdb::Error> {
+pub(super) fn reserve_run(conn: &Connection) -> Result<i64, duckdb::Error> {
     conn.query_row(queries::INGEST_RUN_NEXT_ID, [], |r| r.get(0))
 }
 
 /// Opens the `ingest_runs` record of a file under a reserved id, started at `started` (see
 /// [`now`]).
-pub fn begin_reserved_run(
+pub(super) fn begin_reserved_run(
     tx: &Connection,
     run_id: i64,
     file: &str,
@@ -48,7 +53,7 @@ pub fn begin_reserved_run(
 }
 
 /// Closes the run record with its counts: `ok`, or `partial` when rows were rejected.
-pub fn finish_run(
+pub(super) fn finish_run(
     tx: &Connection,
     run_id: i64,
     read: u64,
@@ -71,7 +76,7 @@ pub fn finish_run(
 }
 
 /// Records the rejected rows of a run, in file order.
-pub fn insert_rejects(
+pub(super) fn insert_rejects(
     tx: &Connection,
     run_id: i64,
     rejects: &[Reject],

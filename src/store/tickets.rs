@@ -242,7 +242,7 @@ impl Stager<'_> {
 /// Moves `staging_tickets` into `tickets` (tickets_upsert.sql). On a first load — no staged key
 /// in the store yet, none repeated in the file — a plain insert does the same, much faster than
 /// the conflict handling of the upsert.
-pub fn move_staged_tickets(tx: &Connection) -> Result<(), duckdb::Error> {
+pub(super) fn move_staged_tickets(tx: &Connection) -> Result<(), duckdb::Error> {
     let (existing, repeated): (i64, i64) =
         tx.query_row(queries::TICKETS_STAGED_CHECK, [], |r| {
             Ok((r.get(0)?, r.get(1)?))
