@@ -64,6 +64,7 @@ queries! {
     EVAL_KEYS_LIST => "eval_keys_list.sql",
     ALERTS_CURRENT_CREATE => "alerts_current_create.sql",
     ALERTS_CANDIDATES => "alerts_candidates.sql",
+    ALERTS_CURRENT_DROP => "alerts_current_drop.sql",
     ALERTS_OUTBOX_INSERT => "alerts_outbox_insert.sql",
     ALERTS_DECIDED_INSERT => "alerts_decided_insert.sql",
     ALERTS_DIGESTS_OF_DAY => "alerts_digests_of_day.sql",
