@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod queries;
 pub mod results;
 pub mod runs;
+pub mod sync_state;
 pub mod tickets;
 
 use std::path::{Path, PathBuf};
