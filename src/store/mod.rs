@@ -2,6 +2,7 @@
 //! adapter shares. Connections are synchronous; async callers use one per blocking task.
 
 pub mod arrow_cols;
+pub mod bench;
 pub mod dashboard;
 pub mod indicators;
 pub mod job_runs;

@@ -96,6 +96,8 @@ queries! {
     FAST_LIST_STAGED_VIEW_DROP => "fast_list_staged_view_drop.sql",
     FAST_LIST_SUMMARY => "fast_list_summary.sql",
     FAST_LIST_REJECTS => "fast_list_rejects.sql",
+    BENCH_READ_CSV_LIST => "bench_read_csv_list.sql",
+    BENCH_READ_CSV_LOGS => "bench_read_csv_logs.sql",
 }
 
 /// Statements that create temporary tables other statements read; they run first when every
