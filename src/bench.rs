@@ -14,6 +14,7 @@ use crate::engine::Engine;
 use crate::evaluation::evaluate_store;
 use crate::ingest::{self, IngestError};
 use crate::store::Store;
+use crate::store::bench::BareCsv;
 
 /// Times `n` business-duration queries on one thread, over random instants spread across ten
 /// years (2016–2025).
@@ -219,16 +220,10 @@ pub fn ingest(
 
     let bare = Store::open(&tmp.path().join("bare.duckdb"))?;
     let start = Clock::now();
-    bare.conn().execute(
-        "CREATE TABLE raw_list AS SELECT * FROM read_csv(?, delim = ';', header = true, all_varchar = true)",
-        duckdb::params![list.display().to_string()],
-    )?;
+    bare.bare_read_csv(BareCsv::GlpiList, &list)?;
     let b1 = start.elapsed().as_secs_f64();
     let start = Clock::now();
-    bare.conn().execute(
-        "CREATE TABLE raw_logs AS SELECT * FROM read_csv(?, delim = ',', header = true, all_varchar = true)",
-        duckdb::params![logs.display().to_string()],
-    )?;
+    bare.bare_read_csv(BareCsv::GlpiLogs, &logs)?;
     let b2 = start.elapsed().as_secs_f64();
     println!(
         "DuckDB read_csv sin validar: lista {b1:.1} s, historial {b2:.1} s, total {:.1} s → mesa-sla = {:.2}× read_csv (lista {:.2}×, historial {:.2}×)",

@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use duckdb::params;
 use lettre::message::Mailbox;
 use sha2::{Digest, Sha256};
 
@@ -16,7 +15,8 @@ use crate::engine::Engine;
 use crate::evaluation::evaluate_open;
 use crate::model::Metric;
 use crate::sla::Measure;
-use crate::store::{Store, queries, ts_param};
+use crate::store::Store;
+use crate::store::outbox::{CandidateRow, NewOutboxRow, NewStatus, OutboxKind, StagedClock};
 
 /// How far an open clock has gone, as far as alerts go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -109,7 +109,7 @@ struct Staged {
 
 /// A decided alert, ready to be written.
 struct NewRow {
-    kind: &'static str,
+    kind: OutboxKind,
     dedupe_key: String,
     source: Option<String>,
     ticket_id: Option<String>,
@@ -184,30 +184,24 @@ fn open_clocks(
 
 /// Phase 2: what was decided before for each staged clock, and its ticket's attributes.
 fn load_candidates(
-    store: &mut Store,
+    store: &Store,
     staged: &[Staged],
     glpi_base_url: Option<&str>,
 ) -> Result<Vec<Candidate>, AlertsError> {
-    // The staged clocks go to a temporary table, so that what was decided before and the
-    // ticket attributes come back in one join instead of one query per clock.
-    let conn = store.conn_mut();
-    conn.execute_batch(queries::ALERTS_CURRENT_CREATE)?;
-    {
-        let mut app = conn.appender("alerts_current")?;
-        for (n, s) in staged.iter().enumerate() {
-            app.append_row(params![
-                n as i64,
-                s.source,
-                s.ticket_id,
-                s.metric.code(),
-                s.level as i8
-            ])?;
-        }
-        app.flush()?;
-    }
-    let rows = read_candidates(conn, staged, glpi_base_url);
-    conn.execute_batch("DROP TABLE IF EXISTS alerts_current;")?;
-    rows
+    let clocks: Vec<StagedClock<'_>> = staged
+        .iter()
+        .map(|s| StagedClock {
+            source: &s.source,
+            ticket_id: &s.ticket_id,
+            metric: s.metric.code(),
+            level: s.level as i8,
+        })
+        .collect();
+    let rows = store.outbox().candidates(&clocks)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| candidate(row, staged, glpi_base_url))
+        .collect())
 }
 
 /// Phase 3: one new alert per level crossed since the last decision, with its recipients and
@@ -235,7 +229,7 @@ fn decide_crossings(
             );
         }
         new_rows.push(NewRow {
-            kind: "alert",
+            kind: OutboxKind::Alert,
             dedupe_key: format!(
                 "alert:{}:{}:{}:{}",
                 s.source,
@@ -260,63 +254,44 @@ fn decide_crossings(
 /// Phase 4: the new rows into the outbox, each with the levels it records as decided, in one
 /// transaction. `domain` is the Message-IDs' right-hand side.
 fn write_outbox<'r>(
-    store: &mut Store,
+    store: &Store,
     rows: impl Iterator<Item = &'r NewRow>,
     domain: &str,
     as_of: NaiveDateTime,
 ) -> Result<DecideSummary, AlertsError> {
     let mut summary = DecideSummary::default();
-    let decided_at = ts_param(as_of.and_utc().timestamp());
-    let tx = store.conn_mut().transaction()?;
-    {
-        // Prepared once: planning dominates a one-row insert in DuckDB.
-        let mut insert_outbox = tx.prepare(queries::ALERTS_OUTBOX_INSERT)?;
-        let mut insert_decided = tx.prepare(queries::ALERTS_DECIDED_INSERT)?;
-        for row in rows {
-            let status = if row.recipients.is_empty() {
-                "no_recipient"
-            } else {
-                "pending"
-            };
-            let recipients: Vec<String> = row.recipients.iter().map(ToString::to_string).collect();
-            let id: i64 = insert_outbox.query_row(
-                params![
-                    row.kind,
-                    row.dedupe_key,
-                    row.source,
-                    row.ticket_id,
-                    row.metric,
-                    row.level.map(AlertLevel::code),
-                    row.entity,
-                    row.digest_day.map(|d| d.to_string()),
-                    decided_at,
-                    recipients.join("\n"),
-                    row.rendered.subject,
-                    row.rendered.text,
-                    row.rendered.html,
-                    message_id(&row.dedupe_key, domain),
-                    status,
-                ],
-                |r| r.get(0),
-            )?;
-            for level in &row.mark {
-                insert_decided.execute(params![
-                    row.source,
-                    row.ticket_id,
-                    row.metric,
-                    *level as i8,
-                    decided_at,
-                    id
-                ])?;
-            }
-            match (row.kind, status) {
-                ("digest", _) => summary.digests += 1,
-                (_, "no_recipient") => summary.no_recipient += 1,
-                _ => summary.new_alerts += 1,
-            }
+    let mut outbox_rows = Vec::new();
+    for row in rows {
+        let status = if row.recipients.is_empty() {
+            NewStatus::NoRecipient
+        } else {
+            NewStatus::Pending
+        };
+        let recipients: Vec<String> = row.recipients.iter().map(ToString::to_string).collect();
+        outbox_rows.push(NewOutboxRow {
+            kind: row.kind,
+            dedupe_key: &row.dedupe_key,
+            source: row.source.as_deref(),
+            ticket_id: row.ticket_id.as_deref(),
+            metric: row.metric,
+            level: row.level.map(AlertLevel::code),
+            entity: &row.entity,
+            digest_day: row.digest_day,
+            recipients: recipients.join("\n"),
+            subject: &row.rendered.subject,
+            text: &row.rendered.text,
+            html: &row.rendered.html,
+            message_id: message_id(&row.dedupe_key, domain),
+            status,
+            decided_levels: row.mark.iter().map(|l| *l as i8).collect(),
+        });
+        match (row.kind, status) {
+            (OutboxKind::Digest, _) => summary.digests += 1,
+            (_, NewStatus::NoRecipient) => summary.no_recipient += 1,
+            _ => summary.new_alerts += 1,
         }
     }
-    tx.commit()?;
+    store.outbox().record_decided(&outbox_rows, as_of)?;
     Ok(summary)
 }
 
@@ -339,57 +314,41 @@ impl Candidate {
     }
 }
 
-fn read_candidates(
-    conn: &duckdb::Connection,
+/// A candidate row read back with the staged clock it belongs to; `None` when its index is not
+/// one of `staged`.
+fn candidate(
+    row: CandidateRow,
     staged: &[Staged],
     glpi_base_url: Option<&str>,
-) -> Result<Vec<Candidate>, AlertsError> {
-    let mut stmt = conn.prepare(queries::ALERTS_CANDIDATES)?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, Option<i64>>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, Option<String>>(3)?,
-            r.get::<_, Option<i64>>(4)?,
-            r.get::<_, Option<String>>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, Option<String>>(7)?,
-            r.get::<_, Option<String>>(8)?,
-        ))
-    })?;
-    let mut out = Vec::with_capacity(staged.len());
-    for row in rows {
-        let (n, previous, entity, title, priority, category, group, technician, status) = row?;
-        let Some(s) = usize::try_from(n).ok().and_then(|n| staged.get(n)) else {
-            continue;
-        };
-        let priority = priority.and_then(|p| u8::try_from(p).ok());
-        out.push(Candidate {
-            n: n as usize,
-            previous: previous.and_then(AlertLevel::from_number),
+) -> Option<Candidate> {
+    let s = staged.get(row.n)?;
+    let priority = row.priority.and_then(|p| u8::try_from(p).ok());
+    Some(Candidate {
+        n: row.n,
+        previous: row.previous.and_then(AlertLevel::from_number),
+        priority,
+        facts: Facts {
+            link: crate::report::glpi_ticket_url(glpi_base_url, &s.source, &s.ticket_id),
+            source: s.source.clone(),
+            ticket_id: s.ticket_id.clone(),
+            title: row.title.unwrap_or_default(),
+            entity: row.entity.unwrap_or_default(),
             priority,
-            facts: Facts {
-                link: crate::report::glpi_ticket_url(glpi_base_url, &s.source, &s.ticket_id),
-                source: s.source.clone(),
-                ticket_id: s.ticket_id.clone(),
-                title: title.unwrap_or_default(),
-                entity: entity.unwrap_or_default(),
-                priority,
-                category: category.unwrap_or_default(),
-                group: group.unwrap_or_default(),
-                technician: technician.unwrap_or_default(),
-                status: status.as_deref().and_then(crate::model::Status::from_code),
-                metric: s.metric,
-                level: s.level,
-                business: s.business,
-                target: s.target,
-                deadline: s.deadline,
-                paused: s.paused,
-            },
-        });
-    }
-    Ok(out)
+            category: row.category.unwrap_or_default(),
+            group: row.group.unwrap_or_default(),
+            technician: row.technician.unwrap_or_default(),
+            status: row
+                .status
+                .as_deref()
+                .and_then(crate::model::Status::from_code),
+            metric: s.metric,
+            level: s.level,
+            business: s.business,
+            target: s.target,
+            deadline: s.deadline,
+            paused: s.paused,
+        },
+    })
 }
 
 /// The day's digests, one per recipient not yet served today, when the digest time has come on
@@ -409,11 +368,7 @@ fn digest_rows(
     if as_of.time() < at || engine.default.day_segments(day).is_empty() {
         return Ok(Vec::new());
     }
-    let done: HashSet<String> = store
-        .conn()
-        .prepare(queries::ALERTS_DIGESTS_OF_DAY)?
-        .query_map(params![day.to_string()], |r| r.get::<_, String>(0))?
-        .collect::<Result<_, _>>()?;
+    let done: HashSet<String> = store.outbox().digests_of_day(day)?;
     // Recipient address → (mailbox, clocks), in address order for a stable output.
     let mut by_recipient: BTreeMap<String, (Mailbox, Vec<&Facts>)> = BTreeMap::new();
     for c in candidates {
@@ -431,7 +386,7 @@ fn digest_rows(
         .into_iter()
         .filter(|(key, _)| !done.contains(&format!("digest:{day}:{key}")))
         .map(|(key, (mailbox, items))| NewRow {
-            kind: "digest",
+            kind: OutboxKind::Digest,
             dedupe_key: format!("digest:{day}:{key}"),
             source: None,
             ticket_id: None,

@@ -40,12 +40,6 @@ pub enum AlertsError {
     Transport { host: String, message: String },
 }
 
-impl From<duckdb::Error> for AlertsError {
-    fn from(e: duckdb::Error) -> Self {
-        AlertsError::Store(StoreError::Db(e))
-    }
-}
-
 /// What a decision pass wrote to the outbox.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DecideSummary {

@@ -64,6 +64,7 @@ queries! {
     EVAL_KEYS_LIST => "eval_keys_list.sql",
     ALERTS_CURRENT_CREATE => "alerts_current_create.sql",
     ALERTS_CANDIDATES => "alerts_candidates.sql",
+    ALERTS_CURRENT_DROP => "alerts_current_drop.sql",
     ALERTS_OUTBOX_INSERT => "alerts_outbox_insert.sql",
     ALERTS_DECIDED_INSERT => "alerts_decided_insert.sql",
     ALERTS_DIGESTS_OF_DAY => "alerts_digests_of_day.sql",
@@ -95,6 +96,8 @@ queries! {
     FAST_LIST_STAGED_VIEW_DROP => "fast_list_staged_view_drop.sql",
     FAST_LIST_SUMMARY => "fast_list_summary.sql",
     FAST_LIST_REJECTS => "fast_list_rejects.sql",
+    BENCH_READ_CSV_LIST => "bench_read_csv_list.sql",
+    BENCH_READ_CSV_LOGS => "bench_read_csv_logs.sql",
 }
 
 /// Statements that create temporary tables other statements read; they run first when every

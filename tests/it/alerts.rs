@@ -253,7 +253,7 @@ fn load(store: &mut Store) {
 
 fn count(store: &Store, sql: &str) -> i64 {
     store
-        .conn()
+        .sql_for_tests()
         .query_row(sql, [], |r| r.get(0))
         .expect("count query")
 }
@@ -550,7 +550,7 @@ escalate_to = ["{DIRECTOR}"]
         4
     );
     let digest: (String, String) = store
-        .conn()
+        .sql_for_tests()
         .query_row(
             "SELECT recipients, body_text FROM alerts_outbox WHERE kind = 'digest'",
             [],
@@ -675,7 +675,7 @@ fn open_tickets_evaluated_in_memory_match_the_stored_evaluation() {
         let as_of = at(instant);
         evaluate_store(&mut store, &engine, as_of, as_of).expect("evaluates");
         let stored: HashMap<ClockKey, StoredClock> = store
-            .conn()
+            .sql_for_tests()
             .prepare(
                 "SELECT source, ticket_id, metric, business_seconds, state, level, deadline \
                      FROM sla_results WHERE stopped_at IS NULL",

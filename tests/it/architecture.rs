@@ -1,8 +1,10 @@
-//! The layering rule read from the sources: no import cycle among top-level modules. Each
-//! `src/**/*.rs` file belongs to its top-level module (`src/alerts/decide.rs` → `alerts`); the
-//! modules it names through `crate::X` are its imports. The core crate's modules
+//! The layering rules read from the sources. First, no import cycle among top-level modules.
+//! Each `src/**/*.rs` file belongs to its top-level module (`src/alerts/decide.rs` → `alerts`);
+//! the modules it names through `crate::X` are its imports. The core crate's modules
 //! (`crates/core/src`) are named `core::X`: named from the root package as `mesa_sla_core::X` or
-//! through the root's re-exports (`crate::calendar`). Comments are ignored; test code counts.
+//! through the root's re-exports (`crate::calendar`). Second, the store is a boundary: only
+//! `src/store/` reaches the DuckDB connection, names the SQL statements and embeds SQL files.
+//! Comments are ignored; test code counts.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -250,5 +252,111 @@ fn top_level_modules_import_each_other_one_way_only() {
         cycles.is_empty(),
         "import cycles among top-level modules (each must import the other one way only):\n  {}",
         cycles.join("\n  ")
+    );
+}
+
+/// Files outside `src/store/` whose unit tests (from `#[cfg(test)]` on) may reach the
+/// connection: fast.rs's tests compare the store's SQL date and number rules with the Rust
+/// reader's functions, which the store cannot import. Its code above the tests may not.
+const RAW_SQL_IN_TESTS_ALLOWED: &[&str] = &["src/ingest/fast.rs"];
+
+/// Where the whole identifier `word` occurs in `code`: the text after each occurrence.
+fn after_word<'c>(code: &'c str, word: &str) -> Vec<&'c str> {
+    code.match_indices(word)
+        .filter(|(at, _)| !code[..*at].chars().next_back().is_some_and(is_ident))
+        .map(|(at, _)| &code[at + word.len()..])
+        .filter(|rest| !rest.starts_with(is_ident))
+        .collect()
+}
+
+/// Whether `code` calls the method `name` (`x.name(`, `Store::name(`).
+fn calls(code: &str, name: &str) -> bool {
+    [".", "::"].iter().any(|sep| {
+        let pattern = format!("{sep}{name}");
+        code.match_indices(&pattern).any(|(at, _)| {
+            let rest = &code[at + pattern.len()..];
+            !rest.starts_with(is_ident) && rest.trim_start().starts_with('(')
+        })
+    })
+}
+
+/// The arguments of every `include_str!(…)` in `code` that embeds SQL (`.sql`, `queries/`).
+fn sql_includes(code: &str) -> Vec<String> {
+    code.match_indices("include_str!")
+        .filter_map(|(at, _)| {
+            // Up to the parenthesis that closes the macro's.
+            let rest = &code[at..];
+            let mut depth = 0;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    c == ')' && depth == 0
+                })
+                .map_or(rest.len(), |(i, _)| i + 1);
+            let call = rest[..end].split_whitespace().collect::<Vec<_>>().join(" ");
+            (call.contains(".sql") || call.contains("queries/")).then_some(call)
+        })
+        .collect()
+}
+
+#[test]
+fn only_the_store_touches_the_connection_and_the_sql() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let store = root.join("src/store");
+    let allowed: Vec<PathBuf> = RAW_SQL_IN_TESTS_ALLOWED
+        .iter()
+        .map(|f| root.join(f))
+        .collect();
+    let mut files = rust_files(&root.join("src"));
+    let core = root.join("crates/core/src");
+    if core.is_dir() {
+        files.extend(rust_files(&core));
+    }
+    let mut seen_in_store = false;
+    let mut violations = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable source");
+        let mut code = code(&text);
+        if allowed.contains(file)
+            && let Some(tests) = code.find("#[cfg(test)]")
+        {
+            code.truncate(tests);
+        }
+        let shown = file
+            .strip_prefix(root)
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        if file.starts_with(&store) {
+            seen_in_store |= !after_word(&code, "queries").is_empty();
+            continue;
+        }
+        for call in sql_includes(&code) {
+            violations.push(format!("{shown}: embeds SQL outside src/store/: {call}"));
+        }
+        for method in ["conn", "conn_mut", "sql_for_tests"] {
+            if calls(&code, method) {
+                violations.push(format!(
+                    "{shown}: calls .{method}() (use a typed store method)"
+                ));
+            }
+        }
+        if !after_word(&code, "queries").is_empty() {
+            violations.push(format!(
+                "{shown}: names the store's `queries` (the SQL belongs behind a store method)"
+            ));
+        }
+    }
+    // The scan reads what it should: the store names its statements.
+    assert!(seen_in_store, "no `queries` named in src/store/");
+    assert!(
+        violations.is_empty(),
+        "the store is the only way to the database:\n  {}",
+        violations.join("\n  ")
     );
 }

@@ -560,7 +560,7 @@ fn sync(store: &mut Store, cfg: &GlpiApiConfig) -> Result<GlpiSyncSummary, GlpiA
 fn contents(store: &Store) -> Vec<String> {
     let q = |sql: &str| -> String {
         store
-            .conn()
+            .sql_for_tests()
             .query_row(sql, [], |r| r.get::<_, Option<String>>(0))
             .expect("fingerprint query")
             .unwrap_or_default()
@@ -592,7 +592,7 @@ fn empty_contents() -> Vec<String> {
 
 fn ticket_field(store: &Store, id: &str, column: &str) -> Option<String> {
     store
-        .conn()
+        .sql_for_tests()
         .query_row(
             &format!("SELECT CAST({column} AS VARCHAR) FROM tickets WHERE ticket_id = ?"),
             [id],
@@ -622,7 +622,7 @@ fn a_full_sync_of_the_samples_reproduces_expected_csv() {
     );
     assert_eq!(s.events, 2427);
     let (kind, file): (String, String) = store
-        .conn()
+        .sql_for_tests()
         .query_row("SELECT kind, file_name FROM ingest_runs", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
@@ -1054,7 +1054,7 @@ fn cli_ingest_glpi_api_then_evaluate_reproduces_expected_csv() {
     {
         let store = Store::open(&dir.path().join("s.duckdb")).expect("store");
         let runs: i64 = store
-            .conn()
+            .sql_for_tests()
             .query_row(
                 "SELECT count(*) FROM job_runs WHERE job = 'glpi-sync' AND outcome = 'ok'",
                 [],

@@ -11,7 +11,7 @@ use crate::helpers::{fixtures, sample_store};
 fn contents(store: &Store) -> (i64, i64, String, String) {
     let q = |sql: &str| -> String {
         store
-            .conn()
+            .sql_for_tests()
             .query_row(sql, [], |r| r.get::<_, Option<String>>(0))
             .expect("fingerprint query")
             .unwrap_or_default()
@@ -70,7 +70,7 @@ fn a_newer_export_updates_tickets_and_an_older_one_does_not() {
     load(&mut store, &newer).expect("newer loads");
     load(&mut store, &older).expect("older loads again");
     let (status, title): (String, String) = store
-        .conn()
+        .sql_for_tests()
         .query_row("SELECT status, title FROM tickets", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
@@ -99,7 +99,7 @@ fn impossible_rows_are_rejected_with_reasons_and_the_rest_loads() {
     let s = load(&mut store, &path).expect("loads");
     assert_eq!((s.rows_read, s.accepted, s.rejected), (5, 1, 4));
     let reasons: Vec<(i64, String, String)> = store
-        .conn()
+        .sql_for_tests()
         .prepare("SELECT line, column_name, reason FROM ingest_rejects ORDER BY line")
         .expect("prepare")
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))

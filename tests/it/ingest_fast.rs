@@ -15,7 +15,7 @@ use crate::ingest_glpi::{ENGLISH_HEADER, sample_rows, samples, with_dates, write
 
 /// Every row of a table as text, in a stable order.
 fn dump(store: &Store, sql: &str) -> Vec<Vec<Option<String>>> {
-    let mut stmt = store.conn().prepare(sql).expect("prepare");
+    let mut stmt = store.sql_for_tests().prepare(sql).expect("prepare");
     let mut rows = stmt.query([]).expect("query");
     let n = rows.as_ref().expect("statement").column_count();
     let mut out = Vec::new();
@@ -109,7 +109,7 @@ fn assert_expected(store: &Store, s: &IngestSummary, want: &Expected, path: &Pat
         path.display()
     );
     let mut stmt = store
-        .conn()
+        .sql_for_tests()
         .prepare(
             "SELECT line, column_name, reason FROM ingest_rejects WHERE run_id = ? ORDER BY line",
         )

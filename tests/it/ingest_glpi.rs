@@ -230,7 +230,7 @@ fn ambiguous_dates_ask_for_the_format() {
     };
     load_list(&mut store, &path, &opts).expect("with the format");
     let created: String = store
-        .conn()
+        .sql_for_tests()
         .query_row(
             "SELECT CAST(created_at AS VARCHAR) FROM tickets WHERE ticket_id = '1'",
             [],
@@ -359,7 +359,7 @@ fn satisfaction_surveys_load_and_bad_scores_are_rejected() {
     assert_eq!((s.accepted, s.rejected), (3, 1));
     assert_eq!(s.sample_rejects[0].reason, "calificación fuera de 0–5");
     let (answered, satisfied): (i64, i64) = store
-        .conn()
+        .sql_for_tests()
         .query_row(
             "SELECT count(answered_at), count(*) FILTER (WHERE score >= 4) FROM ticket_surveys",
             [],
@@ -402,7 +402,7 @@ fn a_list_without_history_uses_glpis_own_attention_time() {
     )
     .expect("evaluates");
     let (secs, stopped): (i64, String) = store
-        .conn()
+        .sql_for_tests()
         .query_row(
             "SELECT business_seconds, CAST(stopped_at AS VARCHAR) FROM sla_results WHERE metric = 'attention'",
             [],

@@ -440,7 +440,7 @@ fn set(items: &[&str]) -> HashSet<String> {
 /// Ingest run kinds in load order.
 fn kinds(store: &Store) -> Vec<String> {
     let mut stmt = store
-        .conn()
+        .sql_for_tests()
         .prepare("SELECT kind FROM ingest_runs ORDER BY id")
         .expect("prepare");
     stmt.query_map([], |r| r.get::<_, String>(0))
@@ -832,7 +832,7 @@ fn serve_starts_the_scheduler_and_says_what_will_run() {
     {
         let store = Store::open(&dir.path().join("s.duckdb")).expect("store");
         store
-            .conn()
+            .sql_for_tests()
             .execute(
                 "INSERT INTO job_runs (job, \"trigger\", as_of, started_at) \
                  VALUES ('evaluate', 'schedule', TIMESTAMP '2026-01-01 10:00:00', \

@@ -9,7 +9,7 @@ use mesa_sla::store::queries;
 /// (name, type) of each column of `table`, in order.
 fn columns(store: &Store, table: &str) -> Vec<(String, String)> {
     let mut stmt = store
-        .conn()
+        .sql_for_tests()
         .prepare(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? \
              ORDER BY column_index",
@@ -42,7 +42,7 @@ fn staging_tables_keep_the_columns_of_the_tables_they_fill() {
         queries::STAGING_SURVEYS_CREATE,
         queries::FAST_LIST_CHECKED_CREATE,
     ] {
-        store.conn().execute_batch(sql).expect("creates");
+        store.sql_for_tests().execute_batch(sql).expect("creates");
     }
     let tickets = columns(&store, "tickets");
     // staging_tickets → tickets (`SELECT * EXCLUDE (line)`): the same columns, then the line.

@@ -3,11 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use super::GlpiApiError;
+use crate::store::Store;
 use chrono::{Local, NaiveDateTime};
-use duckdb::{OptionalExt, params};
-
-use super::{DATE_FORMAT, GlpiApiError};
-use crate::store::{Store, queries};
 
 /// The high-water mark: the greatest `date_mod` seen and the tickets fetched at that second.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,20 +30,11 @@ pub(super) fn advance(mark: &mut Option<Mark>, id: String, date_mod: NaiveDateTi
 }
 
 pub(super) fn read_mark(store: &Store, url: &str) -> Result<Option<Mark>, GlpiApiError> {
-    let row: Option<(Option<String>, String)> = store
-        .conn()
-        .query_row(queries::GLPI_SYNC_STATE_GET, params![url], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    Ok(row.and_then(|(at, ids)| {
+    let row = store.glpi_sync_state().get(url)?;
+    Ok(row.and_then(|row| {
         Some(Mark {
-            at: crate::ingest::parse_datetime(&at?)?,
-            ids: ids
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            at: row.high_water?,
+            ids: row.ids_at_mark.into_iter().collect(),
         })
     }))
 }
@@ -56,17 +45,15 @@ pub(super) fn write_mark(
     mark: Option<&Mark>,
     run: Option<i64>,
 ) -> Result<(), GlpiApiError> {
-    let now = Local::now().naive_local().format(DATE_FORMAT).to_string();
-    store.conn().execute(
-        queries::GLPI_SYNC_STATE_UPSERT,
-        params![
-            url,
-            mark.map(|m| m.at.format(DATE_FORMAT).to_string()),
-            mark.map(|m| m.ids.iter().cloned().collect::<Vec<_>>().join(","))
-                .unwrap_or_default(),
-            now,
-            run
-        ],
+    let ids: Vec<String> = mark
+        .map(|m| m.ids.iter().cloned().collect())
+        .unwrap_or_default();
+    store.glpi_sync_state().put(
+        url,
+        mark.map(|m| m.at),
+        &ids,
+        Local::now().naive_local(),
+        run,
     )?;
     Ok(())
 }

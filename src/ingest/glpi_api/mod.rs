@@ -151,12 +151,6 @@ pub enum GlpiApiError {
     Store(#[from] StoreError),
 }
 
-impl From<duckdb::Error> for GlpiApiError {
-    fn from(e: duckdb::Error) -> Self {
-        GlpiApiError::Store(StoreError::Db(e))
-    }
-}
-
 /// What one sync did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlpiSyncSummary {

@@ -1,0 +1,4 @@
+-- Benchmark baseline: DuckDB's bare read of a `glpi_logs` export (sniffed, every column text,
+-- nothing validated) into a new table. Parameter: the file.
+CREATE TABLE raw_logs AS
+SELECT * FROM read_csv(?, delim = ',', header = true, all_varchar = true);
