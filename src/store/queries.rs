@@ -33,7 +33,6 @@ queries! {
     SLA_RESULTS_EXPORT => "sla_results_export.sql",
     SUMMARY_BY_QUARTER => "summary_by_quarter.sql",
     TABLE_COUNTS => "table_counts.sql",
-    TABLE_COLUMNS => "table_columns.sql",
     INDICATOR_FIGURES => "indicator_figures.sql",
     INDICATOR_HISTOGRAM => "indicator_histogram.sql",
     INDICATOR_ENTITIES => "indicator_entities.sql",
