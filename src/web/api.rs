@@ -6,12 +6,13 @@ use std::sync::atomic::Ordering;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use super::extract::{Body, Path, Query};
 use super::{ApiError, AppState};
 use crate::calendar::StretchKind;
 use crate::indicators::Quarter;
@@ -457,7 +458,7 @@ fn reply(r: IngestReply) -> Response {
 
 pub async fn post_tickets(
     State(state): State<Arc<AppState>>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
     let items = objects(&body)?;
     let r = state
@@ -477,7 +478,7 @@ pub async fn post_tickets(
 pub async fn post_events(
     State(state): State<Arc<AppState>>,
     Path((source, id)): Path<(String, String)>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
     let mut items = objects(&body)?;
     // The path names the ticket: it wins over whatever the body says.

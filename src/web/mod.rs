@@ -1,24 +1,31 @@
 //! HTTP dashboard and JSON API (axum): server-rendered Spanish pages from `dashboards/`, the
 //! `/api/v1` API, health and metrics, and the own-store ingest endpoints behind a token.
 //! DuckDB work runs in `spawn_blocking` on a connection of its own, never across an `.await`.
+//! The connections are served by our own loop (`server.rs`), not `axum::serve`.
 
 mod api;
 pub mod auth;
 mod error;
+mod extract;
+mod guard;
 mod pages;
+pub mod server;
 mod state;
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
 use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
 
 pub use api::{API_ROUTES, OPENAPI};
 pub use error::ApiError;
+pub use guard::NO_ROUTE;
 pub use state::{AppState, WebConfig};
 
 /// Largest request body accepted (the ingest endpoints): 10 MB.
@@ -42,6 +49,8 @@ pub enum WebError {
     Serve(std::io::Error),
     #[error(transparent)]
     Users(#[from] auth::AuthConfigError),
+    #[error(transparent)]
+    Limits(#[from] server::LimitsError),
 }
 
 /// The application's routes on a state.
@@ -65,9 +74,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(api::post_events),
         )
         .fallback(api::not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // In axum 0.8 `layer` wraps each route and the fallback after routing, so the guard
+        // sees the matched route template (see guard.rs).
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            state::guard,
+            guard::guard,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -77,9 +89,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Refuses to listen beyond loopback without viewer authentication.
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(method.to_string())
+}
+
+/// Refuses to listen beyond loopback without viewer authentication, and unusable `[web]`
+/// settings.
 pub fn check_bind(addr: SocketAddr, web: &WebConfig) -> Result<(), WebError> {
     auth::validate_users(&web.users)?;
+    server::Limits::of(web)?;
     if !addr.ip().is_loopback() && !web.viewers_authenticated() {
         return Err(WebError::Unprotected(addr));
     }
@@ -93,7 +111,21 @@ pub async fn serve(
     addr: SocketAddr,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), WebError> {
+    serve_until(state, addr, ready, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Like [`serve`], until `shutdown` completes; then open connections finish their request.
+pub async fn serve_until(
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), WebError> {
     check_bind(addr, &state.web)?;
+    let limits = server::Limits::of(&state.web)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| WebError::Bind {
@@ -102,10 +134,6 @@ pub async fn serve(
         })?;
     let local = listener.local_addr().map_err(WebError::Serve)?;
     ready(local);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(WebError::Serve)
+    server::run(listener, router(state), limits, shutdown).await;
+    Ok(())
 }

@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::value::Serde;
@@ -12,6 +12,8 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use super::api::{self, TicketItem, TicketList, ViewQuery};
+// The pages' extractors answer bad parameters with the error page.
+use super::extract::{PagePath as Path, PageQuery as Query};
 use super::{ApiError, AppState};
 use crate::indicators::{Kind, Light, Quarter, fmt_count, fmt_hours, fmt_number, fmt_percent};
 use crate::model::{Metric, Status, priority_label_es};

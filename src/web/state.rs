@@ -1,19 +1,15 @@
 //! Shared state of the server: the store (a base connection cloned per task), the engine and
-//! definitions, the cache of indicator sets, request metrics, and the guard that authenticates
-//! and counts every request.
+//! definitions, the cache of indicator sets and request metrics (counted by `guard.rs`).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
-use super::auth::{BasicUsers, WebUser, bearer, token_matches};
+use super::auth::{BasicUsers, WebUser};
 use crate::engine::Engine;
 use crate::indicators::{Definitions, IndicatorSet, Quarter};
 use crate::store::Store;
@@ -35,6 +31,13 @@ pub struct WebConfig {
     /// People who may read the dashboard from a browser (HTTP Basic, argon2 hashes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<WebUser>,
+    /// Seconds a client has to send the headers of a request (default 30); a connection that
+    /// has not sent them by then, idle between requests included, is closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_read_timeout_secs: Option<u64>,
+    /// Connections open at once at most (default 512); further ones wait to be accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
 }
 
 impl WebConfig {
@@ -49,7 +52,7 @@ const CACHE_TTL: Duration = Duration::from_secs(60);
 
 type SetKey = (String, Quarter, Filters);
 
-/// Request counts and latency, for `/metrics`.
+/// Request counts (by route template and status) and latency, for `/metrics`.
 #[derive(Default)]
 pub struct Metrics {
     pub requests: Mutex<HashMap<(String, u16), u64>>,
@@ -67,7 +70,7 @@ pub struct AppState {
     entities: Mutex<Option<(Instant, Vec<String>)>>,
     pages: Mutex<HashMap<String, (Instant, Arc<super::pages::PageData>)>>,
     pub metrics: Metrics,
-    basic: BasicUsers,
+    pub(super) basic: BasicUsers,
     /// Generated workbooks, served again while the results do not change.
     pub downloads: tempfile::TempDir,
 }
@@ -257,56 +260,4 @@ impl AppState {
             p.clear();
         }
     }
-}
-
-/// Authenticates (viewer tokens for everything but `/healthz`, ingest tokens for writes) and
-/// records the request for `/metrics`.
-pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let path = req.uri().path().to_owned();
-    let write = req.method() == axum::http::Method::POST;
-    let headers = req.headers();
-    let allowed = if write {
-        bearer(headers).is_some_and(|t| token_matches(t, &state.web.ingest_tokens))
-    } else {
-        path == "/healthz"
-            || !state.web.viewers_authenticated()
-            || bearer(headers).is_some_and(|t| token_matches(t, &state.web.viewer_tokens))
-            || state.basic.allows(headers)
-    };
-    let response = if allowed {
-        next.run(req).await
-    } else {
-        let mut response = ApiError::Unauthorized.into_response();
-        // A browser asks its user for a name and password only when offered Basic.
-        if !write && !state.basic.is_empty() {
-            response.headers_mut().append(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Basic realm=\"mesa-sla\", charset=\"UTF-8\""),
-            );
-        }
-        response
-    };
-    // Group ticket paths so that the metric has a bounded set of labels.
-    let route = if path.starts_with("/api/v1/tickets/") {
-        "/api/v1/tickets/{source}/{id}".to_owned()
-    } else if path.starts_with("/casos/") {
-        "/casos/{source}/{id}".to_owned()
-    } else if path.starts_with("/graficos/") || path.starts_with("/static/") {
-        path.rsplit_once('/')
-            .map_or(path.clone(), |(d, _)| format!("{d}/…"))
-    } else {
-        path
-    };
-    let status = response.status().as_u16();
-    if let Ok(mut m) = state.metrics.requests.lock() {
-        *m.entry((route, status)).or_default() += 1;
-    }
-    let micros = started.elapsed().as_micros() as u64;
-    state
-        .metrics
-        .latency_micros
-        .fetch_add(micros, Ordering::Relaxed);
-    state.metrics.latency_count.fetch_add(1, Ordering::Relaxed);
-    response
 }

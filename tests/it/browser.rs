@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 use crate::helpers::{require_program, runs};
 use crate::http::send;
 use crate::web::spawn_app;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use mesa_sla::web::WebConfig;
-use mesa_sla::web::auth::base64_decode;
 
 struct Driver {
     child: Child,
@@ -180,7 +181,9 @@ async fn drive(chromium: &str) {
     assert_eq!(selected, "Alta");
 
     let shot = driver.call("GET", "/screenshot", None).await;
-    let png = base64_decode(shot.as_str().expect("base64 screenshot")).expect("valid base64");
+    let png = BASE64
+        .decode(shot.as_str().expect("base64 screenshot"))
+        .expect("valid base64");
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)

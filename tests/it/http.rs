@@ -69,9 +69,41 @@ pub async fn send_authorized(
     authorization: Option<&str>,
     body: Option<&[u8]>,
 ) -> Response {
-    let mut stream = tokio::net::TcpStream::connect(addr)
+    let stream = tokio::net::TcpStream::connect(addr)
         .await
         .expect("connects");
+    exchange(stream, addr, method, target, authorization, body).await
+}
+
+/// Like [`send_authorized`], from the local address `from` (any 127.x.y.z reaches a server on
+/// 127.0.0.1): a different client for the server's per-address limits.
+pub async fn send_from(
+    from: std::net::Ipv4Addr,
+    addr: &str,
+    method: &str,
+    target: &str,
+    authorization: Option<&str>,
+) -> Response {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(std::net::SocketAddr::from((from, 0)))
+        .expect("binds the client address");
+    let stream = socket
+        .connect(addr.parse().expect("server address"))
+        .await
+        .expect("connects");
+    exchange(stream, addr, method, target, authorization, None).await
+}
+
+/// One request on `stream`, and its whole response.
+async fn exchange(
+    mut stream: tokio::net::TcpStream,
+    addr: &str,
+    method: &str,
+    target: &str,
+    authorization: Option<&str>,
+    body: Option<&[u8]>,
+) -> Response {
     let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(a) = authorization {
         head.push_str(&format!("Authorization: {a}\r\n"));

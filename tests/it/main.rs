@@ -19,6 +19,7 @@ mod ingest_fast;
 mod ingest_glpi;
 mod report;
 mod schedule;
+mod server;
 mod store;
 mod volume;
 mod web;
