@@ -484,14 +484,19 @@ mod tests {
         ));
         // Spread over many addresses, guesses against one user stop at the user's limit.
         let mut denied = FAILURES_PER_ADDRESS; // the guesser's
-        for i in 0u32.. {
+        let mut limited = false;
+        for i in 0..2 * FAILURES_PER_USER {
             let from = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
             match auth.check(&basic(WRONG_PASSWORD), from).await {
                 Login::Denied => denied += 1,
-                Login::Limited(_) => break,
+                Login::Limited(_) => {
+                    limited = true;
+                    break;
+                }
                 other => panic!("{other:?}"),
             }
         }
+        assert!(limited, "the user is limited");
         assert_eq!(denied, FAILURES_PER_USER);
         // The header verified before stays good.
         assert_eq!(
