@@ -17,6 +17,7 @@ mod ingest_canonical;
 mod ingest_dexon;
 mod ingest_fast;
 mod ingest_glpi;
+mod ingest_xlsx;
 mod report;
 mod schedule;
 mod store;
