@@ -21,5 +21,6 @@ mod ingest_xlsx;
 mod report;
 mod schedule;
 mod store;
+mod store_open;
 mod volume;
 mod web;
