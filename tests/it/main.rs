@@ -19,6 +19,7 @@ mod ingest_fast;
 mod ingest_glpi;
 mod ingest_xlsx;
 mod report;
+mod report_slugs;
 mod schedule;
 mod store;
 mod store_open;
