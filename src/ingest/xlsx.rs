@@ -73,8 +73,11 @@ fn refuse(path: &Path, reason: impl Into<String>) -> IngestError {
     }
 }
 
-/// Sizes for people: "2.048 MB".
-fn megabytes(bytes: u64) -> String {
+/// Sizes for people: "2.048 MB", or "220 kB" under a megabyte.
+fn human_size(bytes: u64) -> String {
+    if bytes < MIB {
+        return format!("{} kB", bytes.div_ceil(1024));
+    }
     let mb = bytes.div_ceil(MIB).to_string();
     let mut out = String::new();
     for (i, c) in mb.chars().enumerate() {
@@ -128,16 +131,16 @@ pub fn check_container(path: &Path, file: &File, limits: &Limits) -> Result<bool
         if size > max {
             return Err(bomb(format!(
                 "el libro se descomprime a más de {}: la parte «{name}» declara {}",
-                megabytes(max),
-                megabytes(size)
+                human_size(max),
+                human_size(size)
             )));
         }
         if size > limits.ratio_from_bytes && size / packed.max(1) > limits.max_ratio {
             return Err(bomb(format!(
                 "la parte «{name}» se descomprime {} veces (de {} a {}; un libro real, menos de {})",
                 size / packed.max(1),
-                megabytes(packed),
-                megabytes(size),
+                human_size(packed),
+                human_size(size),
                 limits.max_ratio
             )));
         }
@@ -146,8 +149,8 @@ pub fn check_container(path: &Path, file: &File, limits: &Limits) -> Result<bool
     if total > limits.max_total_bytes {
         return Err(bomb(format!(
             "el libro se descomprime a más de {} ({} en total)",
-            megabytes(limits.max_total_bytes),
-            megabytes(total)
+            human_size(limits.max_total_bytes),
+            human_size(total)
         )));
     }
     Ok(xlsx)
