@@ -14,6 +14,7 @@ pub mod inspect;
 mod kind;
 mod load;
 pub mod table;
+pub mod xlsx;
 
 use std::io::Read;
 use std::path::Path;
@@ -76,6 +77,8 @@ pub enum IngestError {
         line: u64,
         reason: String,
     },
+    #[error("el libro de Excel {path} no se puede leer: {reason}")]
+    Workbook { path: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

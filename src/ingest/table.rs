@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::Data;
 use chrono::{DateTime, NaiveDateTime};
 
 use super::IngestError;
@@ -49,7 +49,7 @@ fn excel_date(serial: f64) -> Option<NaiveDateTime> {
     DateTime::from_timestamp(secs, 0).map(|d| d.naive_utc())
 }
 
-fn cell(d: &Data) -> Cell {
+pub(super) fn cell(d: &Data) -> Cell {
     match d {
         Data::Empty | Data::Error(_) => Cell::Empty,
         Data::String(s) => Cell::Text(s.clone()),
@@ -74,10 +74,11 @@ pub(crate) fn is_spreadsheet(path: &Path) -> bool {
         && (magic == *b"PK\x03\x04" || magic == [0xD0, 0xCF, 0x11, 0xE0])
 }
 
-/// Opens a CSV or a spreadsheet (first sheet, or `sheet` when it exists).
+/// Opens a CSV or a spreadsheet (first sheet, or `sheet` when it exists; spreadsheets through
+/// the guarded reader of [`super::xlsx`]).
 pub fn open(path: &Path, sheet: Option<&str>) -> Result<Table, IngestError> {
-    let name = path.display().to_string();
     if !is_spreadsheet(path) {
+        let name = path.display().to_string();
         let src = csvfile::open(path)?;
         let rows = src.reader.into_records().map(move |rec| {
             let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
@@ -99,39 +100,5 @@ pub fn open(path: &Path, sheet: Option<&str>) -> Result<Table, IngestError> {
             rows: Box::new(rows),
         });
     }
-    let bad = |reason: String| IngestError::Malformed {
-        path: name.clone(),
-        line: 0,
-        reason,
-    };
-    let mut book =
-        open_workbook_auto(path).map_err(|e| bad(format!("hoja de cálculo ilegible: {e}")))?;
-    let range = match sheet.filter(|s| book.sheet_names().iter().any(|n| n == s)) {
-        Some(s) => book.worksheet_range(s),
-        None => book
-            .worksheet_range_at(0)
-            .unwrap_or(Err(calamine::Error::Msg("el libro no tiene hojas"))),
-    }
-    .map_err(|e| bad(format!("hoja de cálculo ilegible: {e}")))?;
-    let mut rows = range.rows();
-    let headers: Vec<String> = rows
-        .next()
-        .map(|r| {
-            r.iter()
-                .map(|c| cell(c).text().unwrap_or_default())
-                .collect()
-        })
-        .unwrap_or_default();
-    if headers.iter().all(String::is_empty) {
-        return Err(IngestError::Empty(name));
-    }
-    let data: Vec<(u64, Vec<Cell>)> = rows
-        .enumerate()
-        .map(|(i, r)| (i as u64 + 2, r.iter().map(cell).collect::<Vec<Cell>>()))
-        .filter(|(_, cells)| cells.iter().any(|c| *c != Cell::Empty))
-        .collect();
-    Ok(Table {
-        headers,
-        rows: Box::new(data.into_iter().map(Ok)),
-    })
+    super::xlsx::open(path, sheet)
 }

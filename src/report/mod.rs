@@ -4,6 +4,7 @@
 pub mod charts;
 pub mod workbook;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant as Clock};
 
@@ -132,8 +133,69 @@ pub fn slug(text: &str) -> String {
     }
 }
 
+/// Digits of the name's SHA-256 appended to a shared slug, by level (0: none).
+const HASH_DIGITS: [usize; 4] = [0, 8, 16, 64];
+
+/// The file-name form of each entity, unique among `entities`: an entity keeps its plain
+/// [`slug`] unless another one shares it ("Alcaldía Norte" and "alcaldia-norte"); then each of
+/// them gets `-` and the first hexadecimal digits of the SHA-256 of its exact name, more digits
+/// while a clash remains. The result depends only on the set of names, not on their order, so
+/// an entity keeps its slug from run to run until a clashing entity appears.
+pub fn unique_slugs(entities: &[String]) -> BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    let names: BTreeSet<&str> = entities.iter().map(String::as_str).collect();
+    let mut level: BTreeMap<&str, usize> = names.iter().map(|n| (*n, 0)).collect();
+    let named = |name: &str, level: usize| {
+        let plain = slug(name);
+        match HASH_DIGITS[level] {
+            0 => plain,
+            digits => {
+                let hash: String = Sha256::digest(name.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                format!("{plain}-{}", &hash[..digits])
+            }
+        }
+    };
+    loop {
+        let assigned: BTreeMap<&str, String> =
+            level.iter().map(|(n, l)| (*n, named(n, *l))).collect();
+        let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (name, s) in &assigned {
+            owners.entry(s.as_str()).or_default().push(name);
+        }
+        let mut bumped = false;
+        for clash in owners.values().filter(|o| o.len() > 1) {
+            for name in clash {
+                if let Some(l) = level.get_mut(name).filter(|l| **l + 1 < HASH_DIGITS.len()) {
+                    *l += 1;
+                    bumped = true;
+                }
+            }
+        }
+        // Full hashes of distinct names never clash, so this ends after a few rounds.
+        if !bumped {
+            return assigned
+                .into_iter()
+                .map(|(n, s)| (n.to_owned(), s))
+                .collect();
+        }
+    }
+}
+
+/// The unique file-name form of `entity` among the entities of the store (see
+/// [`unique_slugs`]): what its report files and downloads are named after.
+pub fn entity_slug(store: &Store, entity: &str) -> Result<String, ReportError> {
+    let mut all = store.dashboard().entities()?;
+    all.push(entity.to_owned());
+    Ok(unique_slugs(&all)
+        .remove(entity)
+        .unwrap_or_else(|| slug(entity)))
+}
+
 /// Writes `DIR/indicadores_<entidad>_<quarter>.xlsx` and the charts in `DIR/graficos/` for one
-/// entity.
+/// entity, named after its unique slug ([`entity_slug`]): two entities never share a file.
 pub fn write_entity_report(
     store: &Store,
     engine: &Engine,
@@ -145,7 +207,7 @@ pub fn write_entity_report(
 ) -> Result<ReportFiles, ReportError> {
     let started = Clock::now();
     let _limit = store.cap_memory(REPORT_DUCKDB_MEMORY)?;
-    let stem = format!("{}_{}", slug(entity), quarter);
+    let stem = format!("{}_{}", entity_slug(store, entity)?, quarter);
     let workbook_path = dir.join(format!("indicadores_{stem}.xlsx"));
     // The indicator set is aggregated by DuckDB on a second connection while this thread
     // writes the case sheets, which need only the entity and the quarter.
@@ -220,7 +282,45 @@ pub fn write_reports(
 
 #[cfg(test)]
 mod tests {
-    use super::slug;
+    use super::{slug, unique_slugs};
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn clashing_slugs_are_told_apart_and_the_others_stay_plain() {
+        let entities = names(&[
+            "Alcaldía Norte",
+            "alcaldia-norte",
+            "Gobernación",
+            "ALCALDIA  NORTE",
+        ]);
+        let slugs = unique_slugs(&entities);
+        assert_eq!(slugs.len(), 4);
+        // An entity without a clash keeps its plain slug.
+        assert_eq!(slugs["Gobernación"], "gobernacion");
+        let clashing = ["Alcaldía Norte", "alcaldia-norte", "ALCALDIA  NORTE"];
+        let distinct: std::collections::BTreeSet<&String> =
+            clashing.iter().map(|e| &slugs[*e]).collect();
+        assert_eq!(distinct.len(), 3, "{slugs:?}");
+        for e in clashing {
+            let (plain, hash) = slugs[e].rsplit_once('-').expect("suffix");
+            assert_eq!(plain, "alcaldia-norte");
+            assert_eq!(hash.len(), 8);
+            assert!(hash.chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
+        }
+        // The same set in another order gives the same slugs.
+        let mut reversed = entities.clone();
+        reversed.reverse();
+        assert_eq!(unique_slugs(&reversed), slugs);
+        // An entity literally named like another one's suffixed slug is still told apart.
+        let mut tricky = entities.clone();
+        tricky.push(slugs["alcaldia-norte"].clone());
+        let again = unique_slugs(&tricky);
+        let all: std::collections::BTreeSet<&String> = again.values().collect();
+        assert_eq!(all.len(), tricky.len(), "{again:?}");
+    }
 
     #[test]
     fn slugs_are_file_safe() {

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod dashboard;
 pub mod indicators;
 pub mod job_runs;
+mod open;
 pub mod outbox;
 pub mod queries;
 pub mod results;
@@ -19,15 +20,18 @@ use std::path::{Path, PathBuf};
 use duckdb::{Connection, params};
 use thiserror::Error;
 
-/// Errors of the storage layer.
+/// Errors of the storage layer. DuckDB's own text is shown once, never as a source too (a
+/// `source` would print it again, followed by the driver's "Error code 1: Unknown error code").
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("no se pudo abrir la base de datos {path}: {source}")]
-    Open { path: String, source: duckdb::Error },
-    #[error("no se pudo aplicar la migración {name}: {source}")]
-    Migration { name: String, source: duckdb::Error },
+    /// The store could not be opened: `reason` says why and what to do, in Spanish (DuckDB's
+    /// text goes to the debug log).
+    #[error("no se pudo abrir la base de datos {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("no se pudo aplicar la migración {name}: {error}")]
+    Migration { name: String, error: duckdb::Error },
     #[error("error de la base de datos: {0}")]
-    Db(#[from] duckdb::Error),
+    Db(duckdb::Error),
     #[error("error de datos en la base: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
     #[error("no se pudo escribir {path}: {source}")]
@@ -41,6 +45,12 @@ pub enum StoreError {
     TooNew { path: String, version: i32 },
 }
 
+impl From<duckdb::Error> for StoreError {
+    fn from(e: duckdb::Error) -> Self {
+        StoreError::Db(e)
+    }
+}
+
 /// An open, migrated store.
 pub struct Store {
     conn: Connection,
@@ -48,32 +58,26 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file and applies pending migrations.
+    /// Opens (creating if needed) the database file and applies pending migrations. A store
+    /// that cannot be opened (held by another process, damaged, a folder, no permission…) is
+    /// a [`StoreError::Open`] that says why and what to do.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Write {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let existed = open::check_path(path)?;
+        let conn = Connection::open(path).map_err(|e| open::failure(path, &e))?;
         let store = Store {
             conn,
             path: Some(path.to_owned()),
         };
-        store.migrate()?;
-        Ok(store)
+        match store.migrate() {
+            // A file that opens but whose catalog cannot be read is damaged (truncated).
+            Err(StoreError::Db(e)) if existed => Err(open::damaged(path, &e)),
+            other => other.map(|()| store),
+        }
     }
 
     /// An in-memory store (tests, benchmarks).
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
-            path: ":memory:".into(),
-            source,
-        })?;
+        let conn = Connection::open_in_memory()?;
         let store = Store { conn, path: None };
         store.migrate()?;
         Ok(store)
@@ -130,9 +134,9 @@ impl Store {
             if applied.contains(&version) {
                 continue;
             }
-            let fail = |source| StoreError::Migration {
+            let fail = |error| StoreError::Migration {
                 name: name.to_owned(),
-                source,
+                error,
             };
             // Each migration and its bookkeeping row commit together.
             self.conn.execute_batch("BEGIN TRANSACTION").map_err(fail)?;

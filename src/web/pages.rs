@@ -453,23 +453,13 @@ pub async fn workbook(
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, PageError> {
     let view = api::resolve(&state, &q).await?;
-    let name = format!(
-        "indicadores_{}_{}.xlsx",
-        crate::report::slug(&view.entity),
-        view.quarter
-    );
-    let bytes = state
+    let (name, bytes) = state
         .with_store(move |s, store| {
-            let dir = s.downloads.path().join(format!(
-                "{}_{}",
-                crate::report::slug(&view.entity),
-                view.quarter
-            ));
-            let path = dir.join(format!(
-                "indicadores_{}_{}.xlsx",
-                crate::report::slug(&view.entity),
-                view.quarter
-            ));
+            // The entity's unique slug: entities that share a plain one get distinct files.
+            let slug = crate::report::entity_slug(store, &view.entity)?;
+            let name = format!("indicadores_{slug}_{}.xlsx", view.quarter);
+            let dir = s.downloads.path().join(format!("{slug}_{}", view.quarter));
+            let path = dir.join(&name);
             let fresh = std::fs::metadata(&path)
                 .and_then(|m| m.modified())
                 .ok()
@@ -486,7 +476,7 @@ pub async fn workbook(
                     &dir,
                 )?;
             }
-            std::fs::read(&path).map_err(ApiError::internal)
+            Ok((name, std::fs::read(&path).map_err(ApiError::internal)?))
         })
         .await?;
     Ok((

@@ -44,7 +44,7 @@ pub async fn spawn_app(web: WebConfig) -> App {
 }
 
 /// Starts the real server on a free port over a store that `fill` prepares.
-async fn spawn_app_over(web: WebConfig, engine: fn() -> Engine, fill: fn(&mut Store)) -> App {
+pub async fn spawn_app_over(web: WebConfig, engine: fn() -> Engine, fill: fn(&mut Store)) -> App {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("web.duckdb");
     let store = tokio::task::spawn_blocking({
