@@ -2,7 +2,9 @@
 -- order; reject numbers are glpi::ListReject) and gives each row its canonical ticket. Labels are
 -- looked up in fast_labels, which the reader's own Rust functions filled.
 -- $1 source, $2 ingest run, $3 date order ('ymd', 'dmy' or 'mdy'), $4 GLPI 10 file (`''` stands
--- for `"`), $5 entity of every ticket (NULL: the file's own column).
+-- for `"`), $5 entity of every ticket (NULL: the file's own column), $6 longest duration in
+-- seconds and $7 longest identifier in bytes (ingest::limits; an identifier with a control
+-- character, Unicode's Cc as char::is_control, is refused too).
 INSERT INTO fast_list_checked
 WITH looked_up AS (
     SELECT
@@ -30,6 +32,7 @@ WITH looked_up AS (
     SELECT *,
         CASE
             WHEN id IS NULL THEN 1
+            WHEN strlen(id) > $7 OR regexp_matches(id, '[\x{0}-\x{1f}\x{7f}-\x{9f}]') THEN 14
             WHEN status IS NULL THEN 2
             WHEN status_code IS NULL THEN 3
             WHEN opened IS NOT NULL AND opened_at IS NULL THEN 4
@@ -37,6 +40,7 @@ WITH looked_up AS (
             WHEN closed IS NOT NULL AND closed_at IS NULL THEN 6
             WHEN last_update IS NOT NULL AND last_update_at IS NULL THEN 7
             WHEN attention IS NOT NULL AND attention_seconds IS NULL THEN 8
+            WHEN attention_seconds < 0 OR attention_seconds > $6 THEN 15
             WHEN opened IS NULL THEN 9
             WHEN solved_at < opened_at THEN 10
             WHEN closed_at < opened_at THEN 11
@@ -72,6 +76,7 @@ SELECT
     line,
     reject,
     CASE reject
+        WHEN 14 THEN id
         WHEN 3 THEN status
         WHEN 4 THEN opened
         WHEN 5 THEN solved
@@ -82,5 +87,6 @@ SELECT
         WHEN 11 THEN closed
         WHEN 12 THEN type
         WHEN 13 THEN priority
+        WHEN 15 THEN attention
     END
 FROM judged;

@@ -2,7 +2,8 @@
 -- every column text) and stages each record typed and judged as glpi::log_row does, with the
 -- same checks in the same order. $1 file, $2 delimiter, $3 columns {name: 'VARCHAR'} in file
 -- order (glpi::logs_stage_columns; `_x…` ones are ignored), $4 status codes of GLPI numbers
--- 1, 2, …, $5 values need trimming (inspect.rs found white space at the edge of one).
+-- 1, 2, …, $5 values need trimming (inspect.rs found white space at the edge of one), $6 longest
+-- identifier in bytes (ingest::limits; one with a control character is refused too).
 INSERT INTO fast_logs_stage
 SELECT
     CASE WHEN ok THEN items_id END,
@@ -14,7 +15,8 @@ SELECT
     CASE WHEN ok THEN user_name END,
     kind IS NOT NULL AND items_id IS NOT NULL AND NOT decided,
     reject,
-    CASE reject WHEN 2 THEN coalesce(date_mod, '') WHEN 3 THEN coalesce(new_value, '') END
+    CASE reject WHEN 2 THEN coalesce(date_mod, '') WHEN 3 THEN coalesce(new_value, '')
+                WHEN 4 THEN items_id END
 FROM (
     SELECT *, kind IS NOT NULL AND decided AND reject IS NULL AS ok
     FROM (
@@ -22,6 +24,8 @@ FROM (
             CASE
                 WHEN kind IS NULL THEN NULL
                 WHEN items_id IS NULL THEN 1
+                WHEN strlen(items_id) > $6
+                     OR regexp_matches(items_id, '[\x{0}-\x{1f}\x{7f}-\x{9f}]') THEN 4
                 WHEN NOT decided THEN NULL
                 WHEN occurred IS NULL THEN 2
                 WHEN kind = 'status' AND new_code IS NULL THEN 3

@@ -10,10 +10,10 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use super::load::{EventRow, Record, Reject, TicketRow};
-use super::{IngestError, Records, csvfile, parse_datetime, sniff};
+use super::{IngestError, Records, csvfile, limits, parse_datetime, sniff};
 use crate::model::{Status, TicketType, parse_priority};
 
 pub const TICKET_COLUMNS: &[&str] = &[
@@ -81,9 +81,6 @@ impl FileKind {
     }
 }
 
-/// Years the business calendar covers; dates outside are refused row by row.
-const YEARS: std::ops::RangeInclusive<i32> = 1984..=2100;
-
 /// Opens a canonical file and returns its kind and a stream of records. `default_source` fills
 /// an absent or empty `source` column.
 pub fn read(path: &Path, default_source: &str) -> Result<(FileKind, Records), IngestError> {
@@ -103,7 +100,9 @@ pub fn read(path: &Path, default_source: &str) -> Result<(FileKind, Records), In
     if first == Some(b'{') {
         return read_jsonl(reader, name, default_source.to_owned());
     }
-    read_csv(reader, name, default_source.to_owned())
+    // A header far too wide is refused before the CSV parser reads it.
+    let crlf = csvfile::header_line(path)?.crlf;
+    read_csv(reader, name, default_source.to_owned(), crlf)
 }
 
 fn kind_of(columns: &[String], path: &str) -> Result<FileKind, IngestError> {
@@ -126,11 +125,7 @@ fn kind_of(columns: &[String], path: &str) -> Result<FileKind, IngestError> {
             FileKind::Events => super::FileKind::CanonicalEvents.name_es().into(),
         },
         missing: miss.join(", "),
-        found: if columns.is_empty() {
-            "(ninguna)".into()
-        } else {
-            columns.join(", ")
-        },
+        found: limits::column_list(columns),
     })
 }
 
@@ -138,6 +133,7 @@ fn read_csv(
     mut reader: BufReader<File>,
     path: String,
     default_source: String,
+    crlf: bool,
 ) -> Result<(FileKind, Records), IngestError> {
     // Skip a UTF-8 byte-order mark, then pick the delimiter from the header line.
     let bom = reader
@@ -179,7 +175,7 @@ fn read_csv(
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = csvfile::record_line(e.position(), crlf);
                 return match e.kind() {
                     csv::ErrorKind::Utf8 { .. } => Ok(Record::Reject(Reject {
                         line,
@@ -191,7 +187,7 @@ fn read_csv(
                 };
             }
         };
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = csvfile::record_line(rec.position(), crlf);
         let fields: Vec<Option<&str>> = index
             .iter()
             .map(|i| {
@@ -255,6 +251,18 @@ fn read_jsonl(
                 })));
             }
         };
+        // An identifier sent as a JSON number must be an exact integer (serde writes one beyond
+        // u64 as `1.2345678901234567e+38`).
+        if let Some(id) = obj.get("ticket_id")
+            && let Err(v) = limits::json_id(id)
+        {
+            return Some(Ok(reject(
+                line_no,
+                "ticket_id",
+                Some(id.to_string().as_str()),
+                v.reason(),
+            )));
+        }
         let values: Vec<Option<String>> = columns
             .iter()
             .map(|c| match obj.get(*c) {
@@ -290,14 +298,9 @@ fn rejection(line: u64, column: &str, raw: Option<&str>, reason: impl Into<Strin
 
 fn date(line: u64, column: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, Reject> {
     let Some(text) = raw else { return Ok(None) };
-    match parse_datetime(text) {
-        Some(d) if YEARS.contains(&d.year()) => Ok(Some(d)),
-        Some(_) => Err(rejection(
-            line,
-            column,
-            raw,
-            "fecha fuera del rango del calendario (1984–2100)",
-        )),
+    match parse_datetime(text).map(limits::date) {
+        Some(Ok(d)) => Ok(Some(d)),
+        Some(Err(v)) => Err(rejection(line, column, raw, v.reason())),
         None => Err(rejection(
             line,
             column,
@@ -316,6 +319,9 @@ fn ticket(f: &[Option<&str>], line: u64, default_source: &str) -> Record {
     let Some(ticket_id) = f[2] else {
         return reject(line, "ticket_id", None, "falta el identificador del caso");
     };
+    if let Err(v) = limits::ticket_id(ticket_id) {
+        return reject(line, "ticket_id", f[2], v.reason());
+    }
     let status = match f[13].map(Status::parse) {
         Some(Some(s)) => s,
         Some(None) => return reject(line, "status", f[13], "estado desconocido"),
@@ -358,9 +364,10 @@ fn ticket(f: &[Option<&str>], line: u64, default_source: &str) -> Record {
     }
     let attention_source_seconds = match f[21] {
         None => None,
-        Some(s) => match s.parse::<i64>() {
-            Ok(x) if x >= 0 => Some(x),
-            _ => {
+        Some(s) => match s.parse::<i64>().map(limits::duration) {
+            Ok(Ok(x)) => Some(x),
+            Ok(Err(v)) => return reject(line, "attention_source_seconds", f[21], v.reason()),
+            Err(_) => {
                 return reject(
                     line,
                     "attention_source_seconds",
@@ -372,9 +379,10 @@ fn ticket(f: &[Option<&str>], line: u64, default_source: &str) -> Record {
     };
     let satisfaction = match f[20] {
         None => None,
-        Some(s) => match s.replace(',', ".").parse::<f64>() {
-            Ok(x) if x.is_finite() => Some(x),
-            _ => return reject(line, "satisfaction", f[20], "satisfacción no numérica"),
+        Some(s) => match s.replace(',', ".").parse::<f64>().map(limits::score) {
+            Ok(Ok(x)) => Some(x),
+            Ok(Err(v)) => return reject(line, "satisfaction", f[20], v.reason()),
+            Err(_) => return reject(line, "satisfaction", f[20], "satisfacción no numérica"),
         },
     };
     Record::Ticket(Box::new(TicketRow {
@@ -423,6 +431,9 @@ fn event(f: &[Option<&str>], line: u64, default_source: &str) -> Record {
     let Some(ticket_id) = f[1] else {
         return reject(line, "ticket_id", None, "falta el identificador del caso");
     };
+    if let Err(v) = limits::ticket_id(ticket_id) {
+        return reject(line, "ticket_id", f[1], v.reason());
+    }
     let at = match date(line, "at", f[3]) {
         Ok(Some(d)) => d,
         Ok(None) => return reject(line, "at", None, "falta la fecha del evento"),

@@ -8,7 +8,7 @@ use std::path::Path;
 use encoding_rs::WINDOWS_1252;
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use super::{IngestError, sniff};
+use super::{IngestError, limits, sniff};
 
 /// Text encoding of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,16 @@ pub struct CsvSource {
     pub delimiter: u8,
     /// Every line ends with a delimiter (GLPI 10): the header has an empty last name.
     pub trailing_delimiter: bool,
+    /// The header ends with CRLF (GLPI 11): see [`record_line`].
+    pub crlf: bool,
+}
+
+/// The physical line a record starts on. The csv crate takes a record's position before it
+/// consumes the `\n` of the previous record's CRLF, so in a CRLF file every record after the
+/// header reports the line before its own (BurntSushi/rust-csv#395); `crlf` (the header's line
+/// end, [`CsvSource::crlf`]) corrects it.
+pub fn record_line(position: Option<&csv::Position>, crlf: bool) -> u64 {
+    position.map_or(0, |p| p.line() + u64::from(crlf))
 }
 
 /// One pass over the file (they may be hundreds of MB): whether it is valid UTF-8, and whether
@@ -68,6 +78,8 @@ pub fn open(path: &Path) -> Result<CsvSource, IngestError> {
         path: name.clone(),
         source,
     };
+    // The header first: a file far too wide is refused before the whole-file scan.
+    let delimiter = detect_delimiter(path)?;
     let (utf8, cut) = scan(path).map_err(read_err)?;
     if cut {
         return Err(IngestError::Truncated(name));
@@ -77,30 +89,89 @@ pub fn open(path: &Path) -> Result<CsvSource, IngestError> {
     } else {
         Encoding::Windows1252
     };
-    let delimiter = detect_delimiter(path)?;
     reopen(path, encoding, delimiter)
 }
 
 /// The delimiter of an export, read off its header line: the more frequent of `;` and `,`
-/// outside quotes (`;` on a tie).
+/// outside quotes (`;` on a tie). The header is checked by [`header_line`] first.
 pub fn detect_delimiter(path: &Path) -> Result<u8, IngestError> {
-    let read_err = |source| IngestError::Read {
-        path: path.display().to_string(),
-        source,
-    };
-    // The first line (as bytes; both encodings are ASCII-compatible for delimiters and quotes).
-    let mut head = Vec::new();
-    File::open(path)
-        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
-        .map_err(read_err)?;
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let first_line = first_record_line(head);
-    let (semi, comma) = count_outside_quotes(first_line);
+    let first_line = header_line(path)?;
+    let (semi, comma) = count_outside_quotes(&first_line.bytes);
     Ok(if semi >= comma && semi > 0 {
         b';'
     } else {
         b','
     })
+}
+
+/// The first record line of a delimited file (after a UTF-8 BOM; as bytes: both encodings are
+/// ASCII-compatible for delimiters and quotes), read with a bounded reader before any CSV parser
+/// or DuckDB sees the file: a line of more than [`limits::MAX_COLUMNS`] columns (counting the
+/// more frequent of `;` and `,` outside quotes, the delimiter the readers pick), or one that does
+/// not end within [`limits::MAX_HEADER_BYTES`], refuses the file. Every CSV reader (GLPI,
+/// Dexon, canonical, the DuckDB-native path) and the detection of a file's kind call it.
+pub fn header_line(path: &Path) -> Result<HeaderLine, IngestError> {
+    let name = path.display().to_string();
+    let read_err = |source| IngestError::Read {
+        path: name.clone(),
+        source,
+    };
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let cap = (limits::MAX_HEADER_BYTES + BOM.len()) as u64;
+    let mut file = File::open(path).map_err(read_err)?.take(cap + 1);
+    let mut head = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let line_len = loop {
+        let n = file.read(&mut chunk).map_err(read_err)?;
+        head.extend_from_slice(&chunk[..n]);
+        let text = head.strip_prefix(BOM).unwrap_or(&head);
+        let line = first_record_line(text);
+        // The byte after a line end is read too, to tell CRLF from CR.
+        if line.len() + 1 < text.len() || n == 0 {
+            break Some(line.len());
+        }
+        if head.len() as u64 > cap {
+            break None;
+        }
+    };
+    let wide = |found: String| IngestError::WideHeader {
+        path: name.clone(),
+        found,
+        max: limits::MAX_COLUMNS,
+    };
+    let Some(len) = line_len else {
+        // No line end within the bound: name what was seen of the line.
+        let text = head.strip_prefix(BOM).unwrap_or(&head);
+        let (semi, comma) = count_outside_quotes(first_record_line(text));
+        let seen = semi.max(comma) + 1;
+        return Err(wide(if seen > limits::MAX_COLUMNS {
+            format!("más de {seen} columnas en su primera línea")
+        } else {
+            format!(
+                "una primera línea de más de {} KiB sin fin de línea",
+                limits::MAX_HEADER_BYTES / 1024
+            )
+        }));
+    };
+    let start = if head.starts_with(BOM) { BOM.len() } else { 0 };
+    let crlf = head.get(start + len..start + len + 2) == Some(b"\r\n".as_slice());
+    head.truncate(start + len);
+    head.drain(..start);
+    let (semi, comma) = count_outside_quotes(&head);
+    let columns = semi.max(comma) + 1;
+    if columns > limits::MAX_COLUMNS {
+        return Err(wide(format!("{columns} columnas en su primera línea")));
+    }
+    Ok(HeaderLine { bytes: head, crlf })
+}
+
+/// The first record line of a file, checked by [`header_line`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderLine {
+    /// Its bytes, without the line end (and without a UTF-8 BOM).
+    pub bytes: Vec<u8>,
+    /// It ends with CRLF.
+    pub crlf: bool,
 }
 
 /// Opens a file already checked by [`open`] again from its start, with the encoding and
@@ -162,12 +233,14 @@ fn open_reader(
         .map(|h| h.trim().to_owned())
         .collect();
     let trailing_delimiter = headers.len() > 1 && headers.last().is_some_and(String::is_empty);
+    let crlf = header_line(path)?.crlf;
     Ok(CsvSource {
         headers,
         reader,
         encoding,
         delimiter,
         trailing_delimiter,
+        crlf,
     })
 }
 

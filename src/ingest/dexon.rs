@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use super::limits::{self, Violation};
 use super::load::{EventRow, Record, Reject, SurveyRow, TicketRow};
 use super::table::{self, Cell};
 use super::{FileKind, IngestError, Records};
@@ -116,7 +117,7 @@ fn missing_error(path: &Path, what: &str, headers: &[String], missing: Vec<&str>
         path: path.display().to_string(),
         expected: what.to_owned(),
         missing: missing.join(", "),
-        found: headers.join(", "),
+        found: limits::column_list(headers),
     }
 }
 
@@ -135,7 +136,35 @@ fn date(cell: &Cell) -> Option<NaiveDateTime> {
         }),
         _ => None,
     };
-    d.filter(|d| (1984..=2100).contains(&d.year()))
+    d.filter(|d| limits::date(*d).is_ok())
+}
+
+/// The case number of a cell, within [`limits::ticket_id`]; a number cell must hold an exact
+/// integer that Excel keeps exactly (below 10^15), not `12.5` or `1e308`. `Ok(None)`: empty.
+fn case_id(cell: &Cell) -> Result<Option<String>, Violation> {
+    if let Cell::Number(n) = cell
+        && !(n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15)
+    {
+        return Err(Violation::InexactId);
+    }
+    let Some(id) = cell.text() else {
+        return Ok(None);
+    };
+    limits::ticket_id(&id)?;
+    Ok(Some(id))
+}
+
+/// A survey score within [`limits::SCORES`]; `Err` carries the reason.
+fn score(cell: &Cell) -> Result<Option<f64>, &'static str> {
+    let n = match cell {
+        Cell::Number(n) => *n,
+        Cell::Text(t) if !t.trim().is_empty() => match t.trim().replace(',', ".").parse() {
+            Ok(n) => n,
+            Err(_) => return Err("calificación no numérica"),
+        },
+        _ => return Ok(None),
+    };
+    limits::score(n).map(Some).map_err(Violation::reason)
 }
 
 fn reject(line: u64, column: &str, raw: Option<String>, reason: &str) -> Record {
@@ -203,8 +232,10 @@ pub fn read_cases(path: &Path, cfg: &DexonConfig) -> Result<Records, IngestError
 }
 
 fn case_row<'a>(get: &dyn Fn(&str) -> &'a Cell, line: u64, entity: &str) -> Record {
-    let Some(id) = get("ticket_id").text() else {
-        return reject(line, "ticket_id", None, "falta el número de caso");
+    let id = match case_id(get("ticket_id")) {
+        Ok(Some(id)) => id,
+        Ok(None) => return reject(line, "ticket_id", None, "falta el número de caso"),
+        Err(v) => return reject(line, "ticket_id", get("ticket_id").text(), v.reason()),
     };
     let status = match get("status").text() {
         Some(s) => match status(&s) {
@@ -256,20 +287,9 @@ fn case_row<'a>(get: &dyn Fn(&str) -> &'a Cell, line: u64, entity: &str) -> Reco
             None => return reject(line, "priority", Some(p.clone()), "criticidad desconocida"),
         },
     };
-    let satisfaction = match get("satisfaction") {
-        Cell::Number(n) => Some(*n),
-        Cell::Text(t) if !t.trim().is_empty() => match t.trim().replace(',', ".").parse() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                return reject(
-                    line,
-                    "satisfaction",
-                    Some(t.clone()),
-                    "calificación no numérica",
-                );
-            }
-        },
-        _ => None,
+    let satisfaction = match score(get("satisfaction")) {
+        Ok(s) => s,
+        Err(why) => return reject(line, "satisfaction", get("satisfaction").text(), why),
     };
     Record::Ticket(Box::new(TicketRow {
         source: SOURCE.to_owned(),
@@ -327,13 +347,24 @@ pub fn read_history(path: &Path, cfg: &DexonConfig) -> Result<Records, IngestErr
                 .and_then(|&i| cells.get(i))
                 .unwrap_or(&Cell::Empty)
         };
-        let Some(id) = get("history_ticket_id").text() else {
-            return Ok(reject(
-                line,
-                "Número de caso",
-                None,
-                "falta el número de caso",
-            ));
+        let id = match case_id(get("history_ticket_id")) {
+            Ok(Some(id)) => id,
+            Ok(None) => {
+                return Ok(reject(
+                    line,
+                    "Número de caso",
+                    None,
+                    "falta el número de caso",
+                ));
+            }
+            Err(v) => {
+                return Ok(reject(
+                    line,
+                    "Número de caso",
+                    get("history_ticket_id").text(),
+                    v.reason(),
+                ));
+            }
         };
         let Some(at) = date(get("history_at")) else {
             return Ok(reject(

@@ -11,12 +11,12 @@ use super::csvfile::{self, Encoding};
 use super::glpi::{self, DateFormat, ListOptions, ListReject, LogReject};
 use super::inspect::{self, Inspection};
 use super::load::{self, Record};
-use super::{FileKind, IngestError, IngestSummary, Records, sniff};
+use super::{FileKind, IngestError, IngestSummary, Records, limits, sniff};
 use crate::model::{Status, TicketType, parse_priority};
 use crate::store::Store;
 use crate::store::bulk::{
-    Bulk, CsvSource, DateOrder, ListCheck, ListLabel, ReservedRun, StageRefusal, StagedReject,
-    Watch,
+    Bulk, CsvSource, DateOrder, Limits, ListCheck, ListLabel, ReservedRun, StageRefusal,
+    StagedReject, Watch,
 };
 
 /// Why the DuckDB-native path left a file to the reference reader.
@@ -203,6 +203,7 @@ pub fn try_glpi_list(
         dates: date_order(format),
         glpi10,
         entity: opts.entity.as_deref(),
+        limits: sql_limits(),
     })?;
     phases.done("validación");
     let Judged {
@@ -335,6 +336,14 @@ fn merge_list(
     Ok(())
 }
 
+/// The domain limits the SQL checks bind, from the one place that sets them.
+fn sql_limits() -> Limits {
+    Limits {
+        max_id_bytes: limits::MAX_ID_BYTES as i64,
+        max_duration_seconds: limits::MAX_DURATION_SECONDS,
+    }
+}
+
 fn date_order(format: DateFormat) -> DateOrder {
     match format {
         DateFormat::Ymd => DateOrder::Ymd,
@@ -379,10 +388,15 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
         .collect();
     let bulk = store.bulk();
     let csv = prepared.csv(&file, &columns);
-    let counts = match prepared
-        .progress
-        .duckdb(|watch| bulk.stage_logs(&csv, &codes, prepared.inspection.ragged, watch))?
-    {
+    let counts = match prepared.progress.duckdb(|watch| {
+        bulk.stage_logs(
+            &csv,
+            &codes,
+            prepared.inspection.ragged,
+            sql_limits(),
+            watch,
+        )
+    })? {
         Ok(counts) => counts,
         Err(refusal) => return Ok(Err(prepared.refused(refusal))),
     };
@@ -486,7 +500,7 @@ fn record_lines(
             }
             number += 1;
             if number - 1 == *wanted {
-                lines.push(record.position().map_or(0, |p| p.line()));
+                lines.push(csvfile::record_line(record.position(), src.crlf));
                 break;
             }
             if number - 1 > *wanted {

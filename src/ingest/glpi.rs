@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use super::csvfile::{self, CsvSource};
 use super::load::{EventRow, Record, Reject, SurveyRow, TicketRow};
-use super::{FileKind, IngestError, Records};
+use super::{FileKind, IngestError, Records, limits};
 use crate::model::{Status, TicketType, fold, parse_priority};
 
 /// The `source` of everything read from GLPI.
@@ -59,7 +59,7 @@ impl DateFormat {
                     .iter()
                     .find_map(|p| NaiveDateTime::parse_from_str(&t, p).ok())
             })
-            .filter(|d| (1984..=2100).contains(&d.year()))
+            .filter(|d| limits::date(*d).is_ok())
     }
 }
 
@@ -170,7 +170,8 @@ const LABELS: &[(&str, Field)] = &[
 
 /// Parses a duration as GLPI prints it in the user's language ("2 días 3 horas 5 minutos",
 /// "45 minutos", "1 hora", "1 day 2 hours", "3 jours 4 heures"), into seconds. A day is 24 hours
-/// there: GLPI splits a number of seconds, it does not count working days.
+/// there: GLPI splits a number of seconds, it does not count working days. The sum saturates at
+/// the ends of `i64` (the caller checks the range with [`limits::duration`]).
 pub fn parse_duration(text: &str) -> Option<i64> {
     let folded = fold(text);
     if folded.is_empty() {
@@ -197,7 +198,7 @@ pub fn parse_duration(text: &str) -> Option<i64> {
             "segundo" | "second" | "seconde" | "seg" | "sec" => 1,
             _ => return None,
         };
-        total += number.take()? * unit;
+        total = total.saturating_add(number.take()?.saturating_mul(unit));
         seen = true;
     }
     (seen && number.is_none()).then_some(total)
@@ -256,12 +257,7 @@ fn check_list_columns(
         path: name.to_owned(),
         expected: FileKind::GlpiList.name_es().into(),
         missing: missing.join(", "),
-        found: headers
-            .iter()
-            .filter(|h| !h.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", "),
+        found: limits::column_list(headers),
     })
 }
 
@@ -293,10 +289,11 @@ pub fn read_list(path: &Path, opts: &ListOptions) -> Result<Records, IngestError
     let format = detect_dates(&mut src, &cols, &name, opts.date_format)?;
     let src = csvfile::reopen(path, src.encoding, src.delimiter)?;
     let glpi10 = src.trailing_delimiter;
+    let crlf = src.crlf;
     let entity = opts.entity.clone();
     let iter = src.reader.into_records().map(move |rec| {
         let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = csvfile::record_line(rec.position(), crlf);
         let get = |f: Field| {
             cols.get(&f)
                 .and_then(|&i| rec.get(i))
@@ -406,10 +403,14 @@ pub(super) enum ListReject {
     ClosedBeforeOpening,
     UnknownType,
     UnknownPriority,
+    /// Checked right after `MissingId` ([`limits::ticket_id`]).
+    BadId,
+    /// Checked right after `BadDuration` ([`limits::duration`]).
+    DurationOutOfRange,
 }
 
 impl ListReject {
-    const ALL: [ListReject; 13] = [
+    const ALL: [ListReject; 15] = [
         ListReject::MissingId,
         ListReject::MissingStatus,
         ListReject::UnknownStatus,
@@ -423,6 +424,8 @@ impl ListReject {
         ListReject::ClosedBeforeOpening,
         ListReject::UnknownType,
         ListReject::UnknownPriority,
+        ListReject::BadId,
+        ListReject::DurationOutOfRange,
     ];
 
     pub(super) fn from_code(code: i64) -> Option<ListReject> {
@@ -433,6 +436,7 @@ impl ListReject {
     pub(super) fn record(self, line: u64, raw: Option<&str>, format: DateFormat) -> Record {
         let (column, reason) = match self {
             ListReject::MissingId => ("ID", "falta el identificador del caso".to_owned()),
+            ListReject::BadId => ("ID", limits::Violation::BadId.reason().to_owned()),
             ListReject::MissingStatus => ("Estado", "falta el estado".to_owned()),
             ListReject::UnknownStatus => ("Estado", "estado desconocido".to_owned()),
             ListReject::BadOpened
@@ -453,6 +457,10 @@ impl ListReject {
             ListReject::BadDuration => (
                 "Tiempo en atender el servicio",
                 "duración ilegible (p. ej. \"2 días 3 horas 5 minutos\")".to_owned(),
+            ),
+            ListReject::DurationOutOfRange => (
+                "Tiempo en atender el servicio",
+                limits::Violation::DurationOutOfRange.reason().to_owned(),
             ),
             ListReject::MissingOpened => {
                 ("Fecha de Apertura", "falta la fecha de apertura".to_owned())
@@ -483,6 +491,9 @@ fn list_row<'a>(
     let Some(id) = get(Field::Id) else {
         return fail(ListReject::MissingId, None);
     };
+    if limits::ticket_id(id).is_err() {
+        return fail(ListReject::BadId, Some(id));
+    }
     let status = match get(Field::Status).map(|s| (s, Status::parse(s))) {
         Some((_, Some(s))) => s,
         Some((raw, None)) => return fail(ListReject::UnknownStatus, Some(raw)),
@@ -506,8 +517,9 @@ fn list_row<'a>(
     let [opened, solved, closed, last_update] = dates;
     let attention_source_seconds = match get(Field::AttentionTime) {
         None => None,
-        Some(raw) => match parse_duration(raw) {
-            Some(secs) => Some(secs),
+        Some(raw) => match parse_duration(raw).map(limits::duration) {
+            Some(Ok(secs)) => Some(secs),
+            Some(Err(_)) => return fail(ListReject::DurationOutOfRange, Some(raw)),
             None => return fail(ListReject::BadDuration, Some(raw)),
         },
     };
@@ -620,7 +632,7 @@ fn table_columns(
             path: path.display().to_string(),
             expected: what.to_owned(),
             missing: missing.join(", "),
-            found: headers.join(", "),
+            found: limits::column_list(headers),
         });
     }
     Ok(cols)
@@ -680,6 +692,8 @@ pub(super) enum LogReject {
     MissingTicket = 1,
     BadDate,
     UnknownStatusCode,
+    /// Checked right after `MissingTicket` ([`limits::ticket_id`]).
+    BadTicketId,
 }
 
 impl LogReject {
@@ -688,6 +702,7 @@ impl LogReject {
             LogReject::MissingTicket,
             LogReject::BadDate,
             LogReject::UnknownStatusCode,
+            LogReject::BadTicketId,
         ]
         .into_iter()
         .find(|r| *r as i64 == code)
@@ -699,6 +714,9 @@ impl LogReject {
                 reject(line, "items_id", raw, "falta el identificador del caso")
             }
             LogReject::BadDate => reject(line, "date_mod", raw, "fecha inválida"),
+            LogReject::BadTicketId => {
+                reject(line, "items_id", raw, limits::Violation::BadId.reason())
+            }
             LogReject::UnknownStatusCode => {
                 reject(line, "new_value", raw, "código de estado desconocido")
             }
@@ -707,7 +725,7 @@ impl LogReject {
 }
 
 pub(crate) fn history_date(text: &str) -> Option<NaiveDateTime> {
-    super::parse_datetime(text).filter(|d| (1984..=2100).contains(&d.year()))
+    super::parse_datetime(text).filter(|d| limits::date(*d).is_ok())
 }
 
 /// Reads `glpi_logs` rows: status changes (option 12), technician (5) and group (8)
@@ -715,9 +733,10 @@ pub(crate) fn history_date(text: &str) -> Option<NaiveDateTime> {
 pub fn read_logs(path: &Path) -> Result<Records, IngestError> {
     let name = path.display().to_string();
     let (src, cols) = open_table(path, LOGS_WHAT, &LOGS_REQUIRED)?;
+    let crlf = src.crlf;
     let iter = src.reader.into_records().map(move |rec| {
         let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = csvfile::record_line(rec.position(), crlf);
         let get = |c: &str| cols.get(c).and_then(|&i| rec.get(i)).map(str::trim);
         Ok(log_row(&get, line))
     });
@@ -742,6 +761,9 @@ pub(crate) fn log_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, line: u64) -> R
     let Some(ticket_id) = get("items_id").filter(|s| !s.is_empty()) else {
         return LogReject::MissingTicket.record(line, None);
     };
+    if limits::ticket_id(ticket_id).is_err() {
+        return LogReject::BadTicketId.record(line, Some(ticket_id));
+    }
     let Some(at) = get("date_mod").and_then(history_date) else {
         return LogReject::BadDate.record(line, get("date_mod"));
     };
@@ -787,9 +809,10 @@ pub fn read_followups(path: &Path) -> Result<Records, IngestError> {
         FileKind::GlpiFollowups.name_es(),
         &["items_id", "date"],
     )?;
+    let crlf = src.crlf;
     let iter = src.reader.into_records().map(move |rec| {
         let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = csvfile::record_line(rec.position(), crlf);
         let get = |c: &str| cols.get(c).and_then(|&i| rec.get(i)).map(str::trim);
         Ok(followup_row(&get, line))
     });
@@ -805,6 +828,9 @@ pub(crate) fn followup_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, line: u64)
     let Some(ticket_id) = get("items_id").filter(|s| !s.is_empty()) else {
         return reject(line, "items_id", None, "falta el identificador del caso");
     };
+    if let Err(v) = limits::ticket_id(ticket_id) {
+        return reject(line, "items_id", Some(ticket_id), v.reason());
+    }
     let Some(at) = get("date").and_then(history_date) else {
         return reject(line, "date", get("date"), "fecha inválida");
     };
@@ -834,9 +860,10 @@ pub fn read_satisfaction(path: &Path) -> Result<Records, IngestError> {
         FileKind::GlpiSatisfaction.name_es(),
         &["tickets_id", "date_begin", "satisfaction"],
     )?;
+    let crlf = src.crlf;
     let iter = src.reader.into_records().map(move |rec| {
         let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = csvfile::record_line(rec.position(), crlf);
         let get = |c: &str| {
             cols.get(c)
                 .and_then(|&i| rec.get(i))
@@ -851,6 +878,9 @@ pub fn read_satisfaction(path: &Path) -> Result<Records, IngestError> {
                 "falta el identificador del caso",
             ));
         };
+        if let Err(v) = limits::ticket_id(ticket_id) {
+            return Ok(reject(line, "tickets_id", Some(ticket_id), v.reason()));
+        }
         let mut dates = [None; 2];
         for (k, c) in ["date_begin", "date_answered"].into_iter().enumerate() {
             if let Some(raw) = get(c) {
@@ -862,14 +892,15 @@ pub fn read_satisfaction(path: &Path) -> Result<Records, IngestError> {
         }
         let score = match get("satisfaction") {
             None => None,
-            Some(raw) => match raw.replace(',', ".").parse::<f64>() {
-                Ok(x) if (0.0..=5.0).contains(&x) => Some(x),
-                _ => {
+            Some(raw) => match raw.replace(',', ".").parse::<f64>().map(limits::score) {
+                Ok(Ok(x)) => Some(x),
+                Ok(Err(v)) => return Ok(reject(line, "satisfaction", Some(raw), v.reason())),
+                Err(_) => {
                     return Ok(reject(
                         line,
                         "satisfaction",
                         Some(raw),
-                        "calificación fuera de 0–5",
+                        "calificación no numérica",
                     ));
                 }
             },
@@ -951,6 +982,12 @@ mod tests {
         assert_eq!(parse_duration("horas"), None);
         assert_eq!(parse_duration("5"), None);
         assert_eq!(parse_duration(""), None);
+        // Beyond i64 the sum saturates (it used to overflow); the range is the caller's check.
+        assert_eq!(
+            parse_duration("9223372036854775807 días 5 horas"),
+            Some(i64::MAX)
+        );
+        assert_eq!(parse_duration("-5 horas"), Some(-18_000));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
-use super::{IngestError, LoadOptions, canonical, open, sniff, table};
+use super::{IngestError, LoadOptions, canonical, csvfile, open, sniff, table};
 
 /// A file the ingest can load, by the reader it is handed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +163,8 @@ fn header_names(path: &Path) -> Result<Vec<String>, IngestError> {
             .unwrap_or_default();
         return Ok(keys);
     }
+    // A delimited file: its header is checked (width, length) before anything reads it.
+    csvfile::header_line(path)?;
     let delimiter = if line.matches(';').count() >= line.matches(',').count() {
         b';'
     } else {

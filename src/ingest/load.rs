@@ -3,6 +3,9 @@
 
 use std::path::Path;
 
+use chrono::NaiveDateTime;
+
+use super::limits::{self, Violation};
 use super::{IngestError, IngestSummary, sha256_file};
 use crate::store::Store;
 use crate::store::tickets::{Load, Stager};
@@ -91,7 +94,7 @@ where
     let mut s = Staged::default();
     for record in records {
         s.read += 1;
-        match record? {
+        match within_limits(record?) {
             Record::Ticket(t) => {
                 stager.ticket(&t)?;
                 s.accepted += 1;
@@ -137,4 +140,73 @@ fn merge_staged(load: &Load<'_>, file: &str, staged: &Staged) -> Result<(), Inge
         load.merge_staged_surveys()?;
     }
     Ok(())
+}
+
+/// The last door before the store: a row that a reader let through outside the domain limits
+/// (`limits`) becomes a reject here, whatever produced it (file readers, the GLPI API, generated
+/// data). The readers check the same limits first, with their own column names and raw text.
+fn within_limits(record: Record) -> Record {
+    let problem = match &record {
+        Record::Ticket(t) => ticket_problem(t).map(|(c, raw, v)| (t.line, c, raw, v)),
+        Record::Event(e) => event_problem(e).map(|(c, raw, v)| (0, c, raw, v)),
+        Record::Survey(v) => survey_problem(v).map(|(c, raw, why)| (v.line, c, raw, why)),
+        Record::Reject(_) | Record::Skip => None,
+    };
+    match problem {
+        None => record,
+        Some((line, column, raw, violation)) => Record::Reject(Reject {
+            line,
+            column: Some(column.to_owned()),
+            raw: Some(raw),
+            reason: violation.reason().to_owned(),
+        }),
+    }
+}
+
+type Problem = (&'static str, String, Violation);
+
+fn id_problem(column: &'static str, id: &str) -> Option<Problem> {
+    limits::ticket_id(id)
+        .err()
+        .map(|v| (column, id.chars().take(200).collect(), v))
+}
+
+fn date_problem(column: &'static str, d: Option<NaiveDateTime>) -> Option<Problem> {
+    let d = d?;
+    limits::date(d).err().map(|v| (column, d.to_string(), v))
+}
+
+fn ticket_problem(t: &TicketRow) -> Option<Problem> {
+    id_problem("ticket_id", &t.ticket_id)
+        .or_else(|| date_problem("created_at", Some(t.created_at)))
+        .or_else(|| date_problem("taken_at", t.taken_at))
+        .or_else(|| date_problem("solved_at", t.solved_at))
+        .or_else(|| date_problem("closed_at", t.closed_at))
+        .or_else(|| date_problem("last_update", t.last_update))
+        .or_else(|| {
+            let secs = t.attention_source_seconds?;
+            limits::duration(secs)
+                .err()
+                .map(|v| ("attention_source_seconds", secs.to_string(), v))
+        })
+        .or_else(|| {
+            let x = t.satisfaction?;
+            limits::score(x)
+                .err()
+                .map(|v| ("satisfaction", x.to_string(), v))
+        })
+}
+
+fn event_problem(e: &EventRow) -> Option<Problem> {
+    id_problem("ticket_id", &e.ticket_id).or_else(|| date_problem("at", Some(e.at)))
+}
+
+fn survey_problem(v: &SurveyRow) -> Option<Problem> {
+    id_problem("ticket_id", &v.ticket_id)
+        .or_else(|| date_problem("sent_at", v.sent_at))
+        .or_else(|| date_problem("answered_at", v.answered_at))
+        .or_else(|| {
+            let x = v.score?;
+            limits::score(x).err().map(|e| ("score", x.to_string(), e))
+        })
 }

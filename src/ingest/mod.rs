@@ -12,6 +12,7 @@ pub mod glpi;
 pub mod glpi_api;
 pub mod inspect;
 mod kind;
+pub mod limits;
 mod load;
 pub mod table;
 pub mod xlsx;
@@ -64,6 +65,17 @@ pub enum IngestError {
         expected: String,
         missing: String,
         found: String,
+    },
+    #[error(
+        "el archivo {path} tiene {found} (el máximo es {max} columnas): no parece una \
+         exportación de GLPI o de Dexon ni un archivo canónico de mesa-sla. Revise que sea el CSV \
+         exportado (con `,` o `;` como separador) y expórtelo de nuevo si hace falta"
+    )]
+    WideHeader {
+        path: String,
+        /// What was found: "N columnas en su primera línea" or a first line too long.
+        found: String,
+        max: usize,
     },
     #[error(
         "no se reconoce el tipo de archivo: no es una lista de casos de GLPI, un historial \

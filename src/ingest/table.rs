@@ -80,9 +80,10 @@ pub fn open(path: &Path, sheet: Option<&str>) -> Result<Table, IngestError> {
     if !is_spreadsheet(path) {
         let name = path.display().to_string();
         let src = csvfile::open(path)?;
+        let crlf = src.crlf;
         let rows = src.reader.into_records().map(move |rec| {
             let rec = rec.map_err(|e| csvfile::malformed(&name, &e))?;
-            let line = rec.position().map_or(0, |p| p.line());
+            let line = csvfile::record_line(rec.position(), crlf);
             let cells = rec
                 .iter()
                 .map(|v| {

@@ -98,6 +98,16 @@ pub struct ListCheck<'a> {
     pub glpi10: bool,
     /// The entity of every ticket (`None`: the file's own column).
     pub entity: Option<&'a str>,
+    /// The domain limits of the reader (`ingest::limits`), bound as parameters so that SQL and
+    /// Rust judge with the same numbers: the longest identifier in bytes, the longest duration.
+    pub limits: Limits,
+}
+
+/// The domain limits the SQL checks apply (see `ingest::limits`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_id_bytes: i64,
+    pub max_duration_seconds: i64,
 }
 
 /// Rows of a judged ticket list.
@@ -231,7 +241,9 @@ impl<'a> Bulk<'a> {
                 check.run_id,
                 check.dates.code(),
                 check.glpi10,
-                check.entity
+                check.entity,
+                check.limits.max_duration_seconds,
+                check.limits.max_id_bytes
             ],
         )?;
         self.conn.execute_batch(queries::FAST_LIST_STAGE_DROP)?;
@@ -263,6 +275,7 @@ impl<'a> Bulk<'a> {
         csv: &CsvSource<'_>,
         status_codes: &[&str],
         trimmed: bool,
+        limits: Limits,
         watch: Watch<'_>,
     ) -> Result<Result<LogsCounts, StageRefusal>, StoreError> {
         let codes = Value::List(
@@ -278,7 +291,8 @@ impl<'a> Bulk<'a> {
             delimiter(csv.delimiter),
             columns_arg(csv.columns),
             codes,
-            trimmed
+            trimmed,
+            limits.max_id_bytes
         ];
         if !keeps_file_order(self.conn, queries::FAST_LOGS_STAGE_LOAD, load_params) {
             return Ok(Err(StageRefusal::Unordered));
@@ -470,7 +484,7 @@ mod tests {
         let codes = Value::List(vec![Value::Text("new".into())]);
         let file = csv.display().to_string();
         for ragged in [false, true] {
-            let p = params![file, ",", columns_arg(&names), codes.clone(), ragged];
+            let p = params![file, ",", columns_arg(&names), codes.clone(), ragged, 64];
             assert!(
                 keeps_file_order(conn, queries::FAST_LOGS_STAGE_LOAD, p),
                 "{ragged}"

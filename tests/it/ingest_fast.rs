@@ -127,19 +127,6 @@ fn assert_expected(store: &Store, s: &IngestSummary, want: &Expected, path: &Pat
     assert_eq!(rejects, want, "{}", path.display());
 }
 
-/// KNOWN DEFECT, kept because issue 11 changes no behaviour: in a file with CRLF line ends (GLPI
-/// 11 exports) both readers report every reject one line before its physical line. The
-/// reference reader takes the line from the csv crate's `Position::line`, which lags by one line
-/// with CRLF (BurntSushi/rust-csv#395), and the DuckDB path mirrors it. The expected physical
-/// lines are the callers' constants; this gives what is reported today. Fixing it changes the
-/// stored reject lines of CRLF files: a separate issue, which then drops this function.
-fn one_line_early<'a>(rejects: &[(i64, &'a str, &'a str)]) -> Vec<(i64, &'a str, &'a str)> {
-    rejects
-        .iter()
-        .map(|&(line, c, r)| (line - 1, c, r))
-        .collect()
-}
-
 fn reference_list(store: &mut Store, path: &Path, opts: &glpi::ListOptions) -> IngestSummary {
     let records = glpi::read_list(path, opts).expect("reference reads");
     ingest::load_file(store, path, "glpi-csv", records).expect("reference loads")
@@ -320,6 +307,15 @@ fn bad_list_rows() -> Vec<Vec<String>> {
             (2, "En curso (planificada)"),
         ]),
         row(&[(0, "19"), (2, "6"), (6, "3"), (8, "2")]),
+        // Outside the domain limits (ingest::limits): an identifier of 65 bytes, one with a
+        // control character, durations beyond i64 (it used to overflow in the reader), below
+        // zero and one day past fifty years of 366 days; exactly fifty years loads.
+        row(&[(0, &"9".repeat(65))]),
+        row(&[(0, "2\u{7}0")]),
+        row(&[(0, "21"), (14, "9223372036854775807 días")]),
+        row(&[(0, "22"), (14, "-5 horas")]),
+        row(&[(0, "23"), (14, "18301 días")]),
+        row(&[(0, "24"), (14, "18300 días")]),
     ]);
     rows
 }
@@ -328,8 +324,8 @@ const BAD_DATE: &str = "fecha inválida (formato ymd (AAAA-MM-DD))";
 const BEFORE_OPENING: &str = "fecha anterior a la apertura del caso";
 
 /// The rejects of [`bad_list_rows`], worked out row by row: data row k is on line k + 1, rows 2
-/// to 15 each break one rule (in the order the reader checks them; dates must fall in
-/// 1984–2100), and the rest load.
+/// to 15 and 21 to 25 each break one rule (in the order the reader checks them; dates must fall
+/// in 1984–2100), and the rest load.
 const BAD_LIST_REJECTS: &[(i64, &str, &str)] = &[
     (3, "ID", "falta el identificador del caso"),
     (4, "Estado", "falta el estado"),
@@ -349,15 +345,25 @@ const BAD_LIST_REJECTS: &[(i64, &str, &str)] = &[
     (14, "Tipo", "tipo desconocido"),          // Queja
     (15, "Prioridad", "prioridad desconocida"), // Urgentísima
     (16, "Fecha de Apertura", BAD_DATE),       // 1983
+    // Past row 16, whose title holds a line break, data row k is on line k + 2.
+    (23, "ID", BAD_ID),                                   // 65 bytes
+    (24, "ID", BAD_ID),                                   // BEL
+    (25, "Tiempo en atender el servicio", LONG_DURATION), // i64::MAX days
+    (26, "Tiempo en atender el servicio", LONG_DURATION), // -5 hours
+    (27, "Tiempo en atender el servicio", LONG_DURATION), // 18,301 days
 ];
 
-/// [`bad_list_rows`] loaded: 20 data rows, the rejects given, and 5 tickets from the 6 rows
-/// that load (1, 16, 17, 18, 19, and 1 again).
+const BAD_ID: &str =
+    "identificador del caso no válido (más de 64 bytes o con caracteres de control)";
+const LONG_DURATION: &str = "duración fuera de rango (entre 0 y 50 años, en segundos)";
+
+/// [`bad_list_rows`] loaded: 26 data rows, the rejects given, and 6 tickets from the 7 rows
+/// that load (1, 16, 17, 18, 19, 1 again and 24).
 fn bad_list_expected<'a>(rejects: &'a [(i64, &'a str, &'a str)]) -> Expected<'a> {
     Expected {
-        rows: 20,
+        rows: 26,
         skipped: 0,
-        tickets: 5,
+        tickets: 6,
         events: 0,
         rejects,
     }
@@ -415,15 +421,15 @@ fn list_bad_rows_are_rejected_alike() {
         &glpi::ListOptions::default(),
         &bad_list_expected(BAD_LIST_REJECTS),
     );
-    // GLPI 11 shape (CRLF, RFC 4180 quotes, `,`) of the same rows: the same rejects, each
-    // reported one line early (see `one_line_early`).
+    // GLPI 11 shape (CRLF, RFC 4180 quotes, `,`) of the same rows: the same rejects on the same
+    // physical lines (the csv crate alone reports each one line early with CRLF,
+    // BurntSushi/rust-csv#395).
     let crlf = dir.path().join("filas11.csv");
     write_glpi11(&crlf, &bad_list_rows(), b',');
-    let early = one_line_early(BAD_LIST_REJECTS);
     list_agrees(
         &crlf,
         &glpi::ListOptions::default(),
-        &bad_list_expected(&early),
+        &bad_list_expected(BAD_LIST_REJECTS),
     );
 }
 
@@ -598,6 +604,8 @@ const BAD_LOGS: &str = "\
 19,Ticket,12,,0,Ana (1),2025-01-01 10:00:09,12,4,
 +0020,Ticket,10,,0,Ana (1),2025-01-01 10:00:00,12,1,2
 21,ticket,13,,0,Ana (1),2025-12-31 23:59:59,12,6,5
+22,Ticket,12345678901234567890123456789012345678901234567890123456789012345,,0,Ana (1),2025-01-01 10:00:00,12,1,2
+23,Ticket,1\u{7}3,,0,Ana (1),2025-01-01 10:00:00,12,1,2
 ";
 
 /// `glpi_logs.csv` of the samples: 2,778 rows (shared/samples README); a count over the file of
@@ -614,10 +622,11 @@ const SAMPLE_LOGS: Expected = Expected {
 
 /// [`BAD_LOGS`] worked out row by row (data row k on line k + 1, and k + 2 past row 16, whose
 /// group name holds a line break): rows 9 (Problem), 10 (no itemtype), 11 (linked action 17) and
-/// 13 (option 83) are skipped; 8 rows are rejected; the other 9 are events (1, 7, 8, 12, 14, 16,
+/// 13 (option 83) are skipped; 10 rows are rejected (22 and 23 for their identifiers); the other
+/// 9 are events (1, 7, 8, 12, 14, 16,
 /// 18, 20, 21; rows 1 and 20 are the same change, kept twice within one file).
 const BAD_LOGS_EXPECTED: Expected = Expected {
-    rows: 21,
+    rows: 23,
     skipped: 4,
     tickets: 0,
     events: 9,
@@ -630,6 +639,8 @@ const BAD_LOGS_EXPECTED: Expected = Expected {
         (16, "new_value", "código de estado desconocido"), // -1
         (19, "date_mod", "fecha inválida"),                // 1983
         (21, "new_value", "código de estado desconocido"), // empty
+        (24, "items_id", BAD_ID),                          // 65 digits
+        (25, "items_id", BAD_ID),                          // BEL
     ],
 };
 
@@ -656,14 +667,8 @@ fn logs_sample_and_bad_rows_load_the_same_through_duckdb() {
         .replace('\n', "\r\n")
         .replace("\"Pérez; Ana (1)\"", "\"Pérez, Ana (1)\"");
     std::fs::write(&crlf, text).expect("write");
-    let early = one_line_early(BAD_LOGS_EXPECTED.rejects);
-    logs_agree(
-        &crlf,
-        &Expected {
-            rejects: &early,
-            ..BAD_LOGS_EXPECTED
-        },
-    );
+    // The same physical lines as with LF.
+    logs_agree(&crlf, &BAD_LOGS_EXPECTED);
     // White space around values.
     let ragged = dir.path().join("historial_espacios.csv");
     let text: String = format!("{LOGS_HEADER}{BAD_LOGS}")

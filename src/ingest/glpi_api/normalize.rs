@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::client::Bundle;
 use crate::ingest::glpi::{self, SOURCE};
+use crate::ingest::limits;
 use crate::ingest::load::{Record, Reject, TicketRow};
 use crate::model::{Status, TicketType, parse_priority, priority_label_es};
 
@@ -105,6 +106,23 @@ fn ticket_row(b: &Bundle, entity: Option<&str>) -> Record {
             None => return bad("priority", Some(raw), "prioridad desconocida"),
         },
     };
+    // GLPI's own take-into-account time, used only for tickets without any history; 0 means
+    // "not taken yet" there. Beyond the domain limits it is refused, as in the files.
+    let attention_source_seconds = match get("takeintoaccount_delay_stat")
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .map(limits::duration)
+    {
+        None => None,
+        Some(Ok(secs)) => Some(secs),
+        Some(Err(v)) => {
+            return bad(
+                "takeintoaccount_delay_stat",
+                get("takeintoaccount_delay_stat"),
+                v.reason(),
+            );
+        }
+    };
     let joined = |names: Vec<String>| Some(names.join(", ")).filter(|s| !s.is_empty());
     Record::Ticket(Box::new(TicketRow {
         source: SOURCE.to_owned(),
@@ -131,11 +149,7 @@ fn ticket_row(b: &Bundle, entity: Option<&str>) -> Record {
         closed_at: closed,
         last_update: date_mod,
         satisfaction: None,
-        // GLPI's own take-into-account time, used only for tickets without any history; 0 means
-        // "not taken yet" there.
-        attention_source_seconds: get("takeintoaccount_delay_stat")
-            .and_then(|s| s.parse::<i64>().ok())
-            .filter(|s| *s > 0),
+        attention_source_seconds,
         line,
     }))
 }
@@ -324,6 +338,49 @@ mod tests {
         assert!(why.contains("fecha inválida"), "{why}");
         let (line, _) = reason(json!({"name": "sin id", "status": 1}));
         assert_eq!(line, 0);
+    }
+
+    #[test]
+    fn extreme_api_values_are_rejected_at_the_door() {
+        let one = |ticket: Value| {
+            let mut out = Vec::new();
+            normalise(
+                &Bundle {
+                    ticket,
+                    ..Bundle::default()
+                },
+                None,
+                &mut out,
+            );
+            out.into_iter().next().expect("one record")
+        };
+        let reason = |ticket: Value| match one(ticket) {
+            Record::Reject(r) => r.reason,
+            other => panic!("a reject expected: {other:?}"),
+        };
+        let big: Value = serde_json::from_str(
+            r#"{"id": 123456789012345678901234567890123456789, "status": 1,
+                "date": "2025-01-01 08:00:00"}"#,
+        )
+        .expect("json");
+        assert!(reason(big).contains("sin identificador válido"));
+        let why = reason(json!({"id": 8, "status": 1, "date": "2025-01-01 08:00:00",
+                               "takeintoaccount_delay_stat": i64::MAX}));
+        assert!(
+            why.contains("caso 8") && why.contains("duración fuera de rango"),
+            "{why}"
+        );
+        for date in ["9999-12-31 23:59:59", "0001-01-01 00:00:00"] {
+            let why = reason(json!({"id": 9, "status": 1, "date": date}));
+            assert!(why.contains("fecha inválida"), "{date}: {why}");
+        }
+        // Fifty years of 366 days is still a duration.
+        let ok = one(json!({"id": 10, "status": 1, "date": "2025-01-01 08:00:00",
+                            "takeintoaccount_delay_stat": 1_581_120_000i64}));
+        assert!(
+            matches!(&ok, Record::Ticket(t) if t.attention_source_seconds == Some(1_581_120_000)),
+            "{ok:?}"
+        );
     }
 
     #[test]

@@ -499,7 +499,8 @@ impl Calendar {
         if secs <= 0 {
             return Some(a);
         }
-        let want = self.business_before(a) + secs;
+        // Checked: a stored duration may be anything up to i64::MAX; past the range is `None`.
+        let want = self.business_before(a).checked_add(secs)?;
         let n = self.starts.len();
         if want > self.cum[n] {
             return None;
@@ -517,11 +518,19 @@ impl Calendar {
         }
         let mut t = a;
         while t < b {
-            let i = if self.covers(t) && t < self.limit {
-                self.interval_after(t)
-            } else {
-                self.starts.len()
-            };
+            // Outside the indexed range there is no business time: one closed stretch up to the
+            // range (or to `b`), instead of one per day over what may be millennia.
+            if t < self.origin || t >= self.limit {
+                let end = if t < self.origin {
+                    self.origin.min(b)
+                } else {
+                    b
+                };
+                push_stretch(&mut out, t, end, self.closed_reason(t));
+                t = end;
+                continue;
+            }
+            let i = self.interval_after(t);
             let (kind, end) = match self.starts.get(i) {
                 Some(&s) if s <= t => (StretchKind::Open, self.ends[i].min(b)),
                 Some(&s) => (self.closed_reason(t), s.min(b)),
@@ -533,19 +542,11 @@ impl Calendar {
                 end
             } else {
                 let local = self.zone.to_local(t);
-                let next_midnight = self.zone.to_instant((local.div_euclid(DAY) + 1) * DAY);
+                let midnight = local.div_euclid(DAY).saturating_add(1).saturating_mul(DAY);
+                let next_midnight = self.zone.to_instant(midnight);
                 end.min(next_midnight.max(t + 1))
             };
-            match out.last_mut() {
-                Some(Stretch {
-                    kind: k, end: e, ..
-                }) if *k == kind && *e == t => *e = end,
-                _ => out.push(Stretch {
-                    start: t,
-                    end,
-                    kind,
-                }),
-            }
+            push_stretch(&mut out, t, end, kind);
             t = end;
         }
         out
@@ -581,6 +582,16 @@ pub struct Stretch {
     pub start: Instant,
     pub end: Instant,
     pub kind: StretchKind,
+}
+
+/// Appends `[start, end)` of `kind`, merged into the last stretch when it continues it.
+fn push_stretch(out: &mut Vec<Stretch>, start: Instant, end: Instant, kind: StretchKind) {
+    match out.last_mut() {
+        Some(Stretch {
+            kind: k, end: e, ..
+        }) if *k == kind && *e == start => *e = end,
+        _ => out.push(Stretch { start, end, kind }),
+    }
 }
 
 /// `segs` minus `cut`.

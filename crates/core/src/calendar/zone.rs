@@ -76,13 +76,14 @@ impl ZoneTable {
     /// skipped by a forward change is read with the offset before the change, which lands just
     /// after the gap, as a clock on the wall would show.
     #[inline]
+    /// Saturates at the ends of `i64` (no stored value can make it overflow).
     pub fn to_instant(&self, local: i64) -> i64 {
         if self.spans.len() == 1 {
-            return local - self.spans[0].1;
+            return local.saturating_sub(self.spans[0].1);
         }
         let mut best: Option<i64> = None;
         for &(_, off) in &self.spans {
-            let candidate = local - off;
+            let candidate = local.saturating_sub(off);
             if self.offset_at(candidate) == off && best.is_none_or(|b| candidate < b) {
                 best = Some(candidate);
             }
@@ -90,14 +91,18 @@ impl ZoneTable {
         best.unwrap_or_else(|| {
             // In a gap: read it with the offset in force a day earlier (offset changes are
             // months apart), i.e. the offset before the change.
-            local - self.offset_at(local - self.offset_at(local) - 86_400)
+            let day_before = local
+                .saturating_sub(self.offset_at(local))
+                .saturating_sub(86_400);
+            local.saturating_sub(self.offset_at(day_before))
         })
     }
 
-    /// Local wall-clock seconds (since 1970-01-01T00:00 local) of a UTC instant.
+    /// Local wall-clock seconds (since 1970-01-01T00:00 local) of a UTC instant, saturating at
+    /// the ends of `i64`.
     #[inline]
     pub fn to_local(&self, instant: i64) -> i64 {
-        instant + self.offset_at(instant)
+        instant.saturating_add(self.offset_at(instant))
     }
 }
 

@@ -203,7 +203,11 @@ fn attention_clock(
     if events.is_empty()
         && let Some(secs) = ticket.attention_source
     {
-        take(cal.deadline(created, secs).unwrap_or(created));
+        // A take-over that lands past the calendar's range (a huge or corrupt duration) has
+        // not happened by any instant the engine measures: the clock keeps running.
+        if let Some(at) = cal.deadline(created, secs) {
+            take(at);
+        }
     }
     let mut saw_status = false;
     for ev in events {
@@ -281,7 +285,7 @@ fn solution_clock(
     for (at, _, to) in std::iter::once(first).chain(statuses) {
         let at = at.max(since);
         if current == Status::Waiting {
-            paused += cal.business_seconds(since, at);
+            paused = paused.saturating_add(cal.business_seconds(since, at));
         }
         match (current.is_open(), to.is_open()) {
             (true, false) => {
@@ -291,7 +295,7 @@ fn solution_clock(
             (false, true) => {
                 // Reopened: the time it spent solved does not count, when so configured.
                 if solved_time_pauses && let Some(from) = resolved_since {
-                    paused += cal.business_seconds(from, at);
+                    paused = paused.saturating_add(cal.business_seconds(from, at));
                 }
                 resolved_since = None;
             }
@@ -303,11 +307,11 @@ fn solution_clock(
     if current.is_open() {
         let paused_now = current == Status::Waiting;
         if paused_now {
-            paused += cal.business_seconds(since, as_of);
+            paused = paused.saturating_add(cal.business_seconds(since, as_of));
         }
         let gross = cal.business_seconds(created, as_of);
         Clock {
-            business: gross - paused,
+            business: gross.saturating_sub(paused),
             paused,
             stopped_at: None,
             paused_now,
@@ -319,7 +323,7 @@ fn solution_clock(
         let end = last_resolution.unwrap_or(created);
         let gross = cal.business_seconds(created, end);
         Clock {
-            business: gross - paused,
+            business: gross.saturating_sub(paused),
             paused,
             stopped_at: Some(end),
             paused_now: false,
@@ -355,7 +359,7 @@ fn solution_without_history(ticket: &TicketClocks<'_>, cal: &Calendar, as_of: In
             let gross = cal.business_seconds(created, as_of);
             let paused = if waiting { gross } else { 0 };
             Clock {
-                business: gross - paused,
+                business: gross.saturating_sub(paused),
                 paused,
                 stopped_at: None,
                 paused_now: waiting,
@@ -391,7 +395,7 @@ fn finish(
             };
             let level = if !open { 0 } else { warn + u8::from(breached) };
             let deadline = (open && !clock.paused_now && !breached)
-                .then(|| cal.deadline(as_of.max(created), secs - clock.business))
+                .then(|| cal.deadline(as_of.max(created), secs.saturating_sub(clock.business)))
                 .flatten();
             (state, level, deadline)
         }

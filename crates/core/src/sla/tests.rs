@@ -322,3 +322,171 @@ fn after_solution_without_history_trusts_the_list() {
     assert_eq!(after.closed_at, Some(t(4, 9, 0, 0)));
     assert_eq!(after.close_business, Some(2 * 3600));
 }
+
+/// No value a store can hold — instants and durations anywhere in `i64`, years 1 and 9999, far
+/// outside any calendar's range — makes the calendar or the engine panic (issue 17: one row with
+/// `attention_source_seconds = i64::MAX` used to abort every evaluation with an overflow).
+mod extremes {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::calendar::Segment;
+
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, in seconds since the epoch.
+    const YEAR_1: i64 = -62_135_596_800;
+    const YEAR_9999: i64 = 253_402_300_799;
+
+    /// Calendars over ranges far from the default one, with and without summer time.
+    fn calendars() -> &'static [Calendar] {
+        static CALS: OnceLock<Vec<Calendar>> = OnceLock::new();
+        CALS.get_or_init(|| {
+            let madrid = CalendarSpec::new(
+                chrono_tz::Europe::Madrid,
+                CalendarSpec::office_hours(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                None,
+            )
+            .expect("spec");
+            let mut round_the_clock: [Vec<Segment>; 7] = Default::default();
+            for day in &mut round_the_clock {
+                day.push(Segment::new(0, 86_400).expect("segment"));
+            }
+            let always = CalendarSpec::new(
+                chrono_tz::UTC,
+                round_the_clock,
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                None,
+            )
+            .expect("spec");
+            vec![
+                cal().clone(),
+                Calendar::build(CalendarSpec::default(), 1, 1).expect("year 1"),
+                Calendar::build(CalendarSpec::default(), 9999, 9999).expect("year 9999"),
+                Calendar::build(madrid, 2024, 2026).expect("madrid"),
+                Calendar::build(always, 9998, 9999).expect("24 h"),
+            ]
+        })
+    }
+
+    /// Any `i64`, with the edges, years 1 and 9999 and the calendars' own years weighted in.
+    fn instant() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            any::<i64>(),
+            prop_oneof![
+                Just(i64::MIN),
+                Just(i64::MIN + 1),
+                Just(i64::MAX),
+                Just(i64::MAX - 1),
+                Just(0),
+                Just(YEAR_1),
+                Just(YEAR_9999),
+            ],
+            (YEAR_1 - 86_400 * 400..YEAR_1 + 86_400 * 400),
+            (YEAR_9999 - 86_400 * 800..YEAR_9999 + 86_400 * 30),
+            (1_700_000_000i64..1_800_000_000),
+        ]
+    }
+
+    /// Durations (and targets): any `i64`, the edges, and ordinary values.
+    fn duration() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            any::<i64>(),
+            prop_oneof![
+                Just(i64::MIN),
+                Just(-1),
+                Just(0),
+                Just(i64::MAX),
+                Just(i64::MAX - 1)
+            ],
+            (0i64..10 * 86_400),
+        ]
+    }
+
+    fn status() -> impl Strategy<Value = Status> {
+        (0usize..6).prop_map(|i| Status::ALL[i])
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        let kind = prop_oneof![
+            (proptest::option::of(status()), status())
+                .prop_map(|(from, to)| EventKind::Status { from, to }),
+            Just(EventKind::AssignTech),
+            (any::<bool>(), any::<bool>()).prop_map(|(public, by_requester)| {
+                EventKind::Followup {
+                    public,
+                    by_requester,
+                }
+            }),
+            Just(EventKind::Other),
+        ];
+        (instant(), kind).prop_map(|(at, kind)| Event { at, kind })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(600))]
+
+        #[test]
+        fn the_calendar_never_panics(c in 0usize..5, a in instant(), b in instant(), secs in duration()) {
+            let cal = &calendars()[c];
+            let counted = cal.business_seconds(a, b);
+            prop_assert!(counted >= 0 && counted <= b.saturating_sub(a).max(0));
+            if let Some(due) = cal.deadline(a, secs) {
+                prop_assert!(due >= a);
+            }
+            let _ = cal.is_open(a);
+            let _ = cal.local_from_instant(a);
+            let _ = cal.instant_from_local_seconds(a);
+            let _ = cal.instant_from_local(cal.local_from_instant(b));
+            // explain walks day by day inside the indexed range only (three years at most here).
+            let (lo, hi) = (a.min(b), a.max(b));
+            let parts = cal.explain(lo, hi);
+            let total = parts
+                .iter()
+                .fold(0i64, |s, p| s.saturating_add(p.end.saturating_sub(p.start)));
+            prop_assert_eq!(total, hi.saturating_sub(lo));
+        }
+
+        #[test]
+        fn the_engine_never_panics(
+            c in 0usize..5,
+            created in instant(),
+            st in status(),
+            taken in proptest::option::of(instant()),
+            solved in proptest::option::of(instant()),
+            closed in proptest::option::of(instant()),
+            attention_source in proptest::option::of(duration()),
+            events in proptest::collection::vec(event(), 0..6),
+            attention in proptest::option::of(duration()),
+            solution in proptest::option::of(duration()),
+            as_of in instant(),
+        ) {
+            let cal = &calendars()[c];
+            let mut events = events;
+            events.sort_by_key(|e| e.at);
+            let ticket = TicketClocks {
+                created_at: created,
+                status: st,
+                taken_at: taken,
+                solved_at: solved,
+                closed_at: closed,
+                attention_source,
+                events: &events,
+            };
+            let targets = Targets {
+                attention: attention.map(|s| (s, 0)),
+                solution: solution.map(|s| (s, 0)),
+            };
+            let measures = evaluate(&ticket, targets, &policy(), cal, as_of);
+            for m in &measures {
+                if let Some(due) = m.deadline {
+                    prop_assert!(due >= as_of.max(created), "{m:?}");
+                }
+            }
+            let _ = after_solution(&ticket, &measures[1], cal, as_of);
+        }
+    }
+}
