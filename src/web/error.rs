@@ -5,7 +5,11 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-#[derive(Debug, thiserror::Error)]
+/// Seconds a client is told to wait (`Retry-After`) when the server is busy.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
+// Clone: one result of a single-flight computation is handed to every request that waited.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
@@ -15,6 +19,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Unprocessable(String),
+    /// The server is at its limit (computations or writes queued): 503 with `Retry-After`.
+    #[error("{0}")]
+    Busy(String),
     #[error("error interno")]
     Internal(String),
 }
@@ -26,6 +33,7 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -66,6 +74,12 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer realm=\"mesa-sla\""),
+            );
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_AFTER_SECS),
             );
         }
         response

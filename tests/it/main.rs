@@ -22,3 +22,4 @@ mod schedule;
 mod store;
 mod volume;
 mod web;
+mod web_load;
