@@ -93,29 +93,41 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
             .to_owned(),
         None => entities.first().cloned().unwrap_or_default(),
     };
-    let mut filters = Filters {
-        priority,
-        ..Filters::default()
-    };
     if entity.is_empty() {
         // An empty store: nothing to check against, and nothing costly to compute.
-        filters.category = given(&q.category);
-        filters.group = given(&q.group);
-        filters.technician = given(&q.technician);
         return Ok(View {
             entity,
             quarter: given_quarter.unwrap_or(current),
-            filters,
+            filters: Filters {
+                priority,
+                category: given(&q.category),
+                group: given(&q.group),
+                technician: given(&q.technician),
+            },
         });
     }
     let known = state.known(&entity).await?;
     if let Some(quarter) = given_quarter {
         check_quarter(&known, &entity, quarter, current)?;
     }
+    Ok(View {
+        filters: known_filters(&known, &entity, q, priority)?,
+        entity,
+        quarter: given_quarter.unwrap_or(current),
+    })
+}
+
+/// The filters of a request, each value one the entity's tickets have (its stored spelling).
+fn known_filters(
+    known: &KnownValues,
+    entity: &str,
+    q: &ViewQuery,
+    priority: Option<u8>,
+) -> Result<Filters, ApiError> {
     if let Some(p) = priority
-        && !known_values(&known, "priority").contains(&p.to_string())
+        && !known_values(known, "priority").contains(&p.to_string())
     {
-        let valid: Vec<String> = known_values(&known, "priority")
+        let valid: Vec<String> = known_values(known, "priority")
             .iter()
             .filter_map(|v| v.parse::<u8>().ok())
             .map(|v| format!("{v} ({})", priority_label_es(v)))
@@ -126,6 +138,10 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
             listing("Prioridades con casos", &valid, "ninguna")
         )));
     }
+    let mut filters = Filters {
+        priority,
+        ..Filters::default()
+    };
     for (dimension, name, value, slot) in [
         (
             "category",
@@ -142,7 +158,7 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
         ),
     ] {
         if let Some(v) = given(value) {
-            let valid = known_values(&known, dimension);
+            let valid = known_values(known, dimension);
             let found = matching(valid, &v).ok_or_else(|| {
                 ApiError::NotFound(format!(
                     "la entidad «{entity}» no tiene casos con {name} «{v}». {}",
@@ -152,11 +168,7 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
             *slot = Some(found.to_owned());
         }
     }
-    Ok(View {
-        entity,
-        quarter: given_quarter.unwrap_or(current),
-        filters,
-    })
+    Ok(filters)
 }
 
 /// How many valid values an error message lists.
