@@ -471,3 +471,137 @@ async fn a_view_whose_client_left_is_not_computed() {
     assert_eq!(again.status, 200);
     assert_eq!(server.count("sets"), sets + 1);
 }
+
+/// The categories of the GLPI samples (tests/fixtures/canonical/tickets.csv).
+const CATEGORIES: [&str; 9] = [
+    "Accesos",
+    "Capacitación",
+    "Gestión de usuarios",
+    "Hardware",
+    "Infraestructura",
+    "Respaldos",
+    "Seguridad",
+    "Software > Ofimática",
+    "Telecomunicaciones > VPN",
+];
+
+/// Threads of a process, from `/proc/<pid>/status` (`None` where there is no `/proc`).
+fn threads_of(pid: u32) -> Option<usize> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+/// The real binary (`serve`, with the runtime `main` builds) under 200 clients asking for
+/// cold views, valid and not: every answer is 200, 404 or 503 (never a 500 or a dropped
+/// connection), the process's threads stay bounded, and it still answers afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_served_binary_keeps_its_threads_bounded_under_many_cold_views() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.duckdb");
+    tokio::task::spawn_blocking({
+        let db = db.clone();
+        move || sample_fill(&mut Store::open(&db).expect("store"))
+    })
+    .await
+    .expect("filled");
+    let policy = crate::helpers::fixtures().join("samples/policy.toml");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mesa-sla"))
+        .arg("--config")
+        .arg(&policy)
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env_remove("MESA_SLA_DB")
+        .env_remove("MESA_SLA_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    // Kept open to the end: the server may still write to it.
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("Tablero en http://")
+                .and_then(|rest| rest.split('/').next())
+                .map(str::to_owned)
+        })
+        .expect("the dashboard's address");
+    let pid = child.id();
+    let before = threads_of(pid);
+    // 6 quarters × 6 priorities × 9 categories of the samples, and as many unknown values.
+    let mut targets = Vec::new();
+    for q in [
+        "2024-Q3", "2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4",
+    ] {
+        for p in 1..=6 {
+            for (c, category) in CATEGORIES.iter().enumerate() {
+                targets.push(format!(
+                    "/api/v1/indicators?{}&priority={p}",
+                    query(&[
+                        ("entity", SAMPLE_ENTITY),
+                        ("quarter", q),
+                        ("category", category)
+                    ]),
+                ));
+                targets.push(format!(
+                    "/?{}&category=no-existe-{q}-{p}-{c}",
+                    query(&[("entity", SAMPLE_ENTITY), ("quarter", q)])
+                ));
+            }
+        }
+    }
+    let peak = Arc::new(std::sync::atomic::AtomicUsize::new(before.unwrap_or(0)));
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = tokio::spawn({
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        async move {
+            while sampling.load(Ordering::SeqCst) {
+                if let Some(n) = threads_of(pid) {
+                    peak.fetch_max(n, Ordering::SeqCst);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    });
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for chunk in targets.chunks(200) {
+        let requests = chunk.iter().map(|t| ("GET", t.clone(), None)).collect();
+        for r in all_at_once(&addr, requests).await {
+            *statuses.entry(r.status).or_default() += 1;
+        }
+    }
+    sampling.store(false, Ordering::SeqCst);
+    sampler.await.expect("sampler");
+    let alive = send(&addr, "GET", "/healthz", None, None).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(lines);
+    assert_eq!(alive.text(), "ok");
+    assert!(
+        statuses.keys().all(|s| [200, 404, 503].contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.get(&404),
+        Some(&(6 * 6 * CATEGORIES.len())),
+        "{statuses:?}"
+    );
+    // Runtime workers and DuckDB's threads (one per core each), the bounded blocking pool,
+    // and a margin; unbounded, a burst like this one grows the pool towards 512.
+    let cores = std::thread::available_parallelism().map_or(4, usize::from);
+    let bound = AppState::MAX_BLOCKING_THREADS + 3 * cores + 16;
+    if before.is_some() {
+        let peak = peak.load(Ordering::SeqCst);
+        eprintln!("threads: {before:?} before, {peak} at most; answers {statuses:?}");
+        assert!(
+            peak <= bound,
+            "{peak} threads (bound {bound}): {statuses:?}"
+        );
+    }
+}
