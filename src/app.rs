@@ -179,13 +179,15 @@ fn evaluation_line(s: &EvaluationSummary, as_of: NaiveDateTime) -> String {
 
 impl JobRunner for StoreJobs {
     fn run(&self, job: JobName, as_of: NaiveDateTime) -> Result<String, JobError> {
-        match job {
-            JobName::Evaluate => self.evaluate(as_of),
-            JobName::QuarterlyReport => self.quarterly_report(as_of),
-            JobName::IngestFolder => self.ingest_folder(),
-            JobName::Alerts => self.alerts(as_of),
-            JobName::GlpiSync => self.glpi_sync(),
-        }
+        // Every job writes (results, tickets, the outbox): one writer at a time with the
+        // server's API, whose store shares the lock.
+        let writer = self
+            .store
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .write_lock();
+        let _one_writer = writer.hold();
+        self.run_job(job, as_of)
     }
 
     fn unavailable(&self, job: JobName) -> Option<String> {
@@ -200,6 +202,19 @@ impl JobRunner for StoreJobs {
                 Some("la API de GLPI no está configurada ([glpi_api] url)".into())
             }
             _ => None,
+        }
+    }
+}
+
+impl StoreJobs {
+    /// One job, run by [`JobRunner::run`] as the one writer.
+    fn run_job(&self, job: JobName, as_of: NaiveDateTime) -> Result<String, JobError> {
+        match job {
+            JobName::Evaluate => self.evaluate(as_of),
+            JobName::QuarterlyReport => self.quarterly_report(as_of),
+            JobName::IngestFolder => self.ingest_folder(),
+            JobName::Alerts => self.alerts(as_of),
+            JobName::GlpiSync => self.glpi_sync(),
         }
     }
 }

@@ -426,8 +426,11 @@ fn serve_store(db: &Path, config: &Config, bind: &str) -> Result<()> {
     let store = Store::open(db)?;
     let scheduler = crate::app::start_scheduler(&store, config)?;
     let state = crate::app::web_state(store, config)?;
+    // The blocking pool runs the store's work; bounded, so that no burst of requests can grow
+    // it to hundreds of threads (tokio's default is 512).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(crate::web::AppState::MAX_BLOCKING_THREADS)
         .build()
         .context("no se pudo iniciar el servidor")?;
     let served = runtime.block_on(async move {

@@ -23,6 +23,16 @@ impl Store {
     }
 }
 
+/// The values an entity's views can be filtered by ([`Dashboard::known_values`]).
+#[derive(Debug, Clone, Default)]
+pub struct KnownValues {
+    /// By dimension (`category`, `group`, `technician`, `priority`), sorted.
+    pub values: BTreeMap<String, Vec<String>>,
+    /// The first and last instant its tickets mention (`None`: no tickets).
+    pub first: Option<NaiveDateTime>,
+    pub last: Option<NaiveDateTime>,
+}
+
 /// A ticket in a list (at risk, breaches).
 #[derive(Debug, Clone, Serialize)]
 pub struct TicketItem {
@@ -275,6 +285,23 @@ impl Dashboard<'_> {
             options.entry(dim).or_default().push(value);
         }
         Ok(options)
+    }
+
+    /// Every value an entity's views can be filtered by, and the span of its data: what a
+    /// request is checked against before anything is computed for it.
+    pub fn known_values(&self, entity: &str) -> Result<KnownValues, StoreError> {
+        let mut known = KnownValues::default();
+        let mut stmt = self.conn.prepare(queries::WEB_KNOWN_VALUES)?;
+        for row in stmt.query_map([entity], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (dim, value) = row?;
+            known.values.entry(dim).or_default().push(value);
+        }
+        (known.first, known.last) = self.conn.query_row(queries::WEB_DATA_SPAN, [entity], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(known)
     }
 
     /// The last ingest and evaluation, and the ticket count (`/metrics`).

@@ -16,6 +16,7 @@ pub mod sync_state;
 pub mod tickets;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use duckdb::{Connection, params};
 use thiserror::Error;
@@ -51,10 +52,27 @@ impl From<duckdb::Error> for StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether this is DuckDB refusing a write because another transaction changed the same
+    /// rows first ("Conflict on update", a primary key inserted by both): trying again later
+    /// may succeed. Recognised by DuckDB's text, its only report of the kind.
+    pub fn is_write_conflict(&self) -> bool {
+        let StoreError::Db(e) = self else {
+            return false;
+        };
+        let text = e.to_string();
+        ["TransactionContext Error", "Conflict on", "Duplicate key"]
+            .iter()
+            .any(|t| text.contains(t))
+    }
+}
+
 /// An open, migrated store.
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// The one-writer lock, shared by every clone of this store (see [`Store::write_lock`]).
+    writer: Arc<Mutex<()>>,
 }
 
 impl Store {
@@ -67,6 +85,7 @@ impl Store {
         let store = Store {
             conn,
             path: Some(path.to_owned()),
+            writer: Arc::default(),
         };
         match store.migrate() {
             // A file that opens but whose catalog cannot be read is damaged (truncated).
@@ -78,7 +97,11 @@ impl Store {
     /// An in-memory store (tests, benchmarks).
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory()?;
-        let store = Store { conn, path: None };
+        let store = Store {
+            conn,
+            path: None,
+            writer: Arc::default(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -89,7 +112,17 @@ impl Store {
         Ok(Store {
             conn: self.conn.try_clone()?,
             path: self.path.clone(),
+            writer: self.writer.clone(),
         })
+    }
+
+    /// The one-writer lock that this store and all its clones share. Writers in one process
+    /// (the server's API loads and its scheduled jobs) hold it for their whole write, so that
+    /// DuckDB never sees two of them at once: concurrent transactions on the same rows fail
+    /// ("Conflict on update") instead of waiting, and two concurrent loads of one event would
+    /// both find it missing and both insert it.
+    pub fn write_lock(&self) -> WriteLock {
+        WriteLock(self.writer.clone())
     }
 
     /// Where the store lives (`None` in memory).
@@ -200,6 +233,18 @@ impl Drop for MemoryLimit<'_> {
         if let Err(e) = restored {
             tracing::warn!("no se pudo restaurar el límite de memoria de DuckDB: {e}");
         }
+    }
+}
+
+/// The one-writer lock of a store ([`Store::write_lock`]).
+#[derive(Clone)]
+pub struct WriteLock(Arc<Mutex<()>>);
+
+impl WriteLock {
+    /// Waits for the other writers and holds the lock until the guard is dropped.
+    pub fn hold(&self) -> MutexGuard<'_, ()> {
+        // The lock guards no data: a writer that panicked leaves nothing half-changed in it.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -16,10 +17,10 @@ use super::extract::{Body, Path, Query};
 use super::{ApiError, AppState};
 use crate::calendar::StretchKind;
 use crate::indicators::Quarter;
-use crate::ingest::{self, FileKind, LoadOptions};
-use crate::model::parse_priority;
+use crate::ingest::{self, FileKind, IngestError, LoadOptions};
+use crate::model::{fold, parse_priority, priority_label_es};
 use crate::store::Store;
-use crate::store::dashboard::{ClockRow, JobRunTotal, TicketRow};
+use crate::store::dashboard::{ClockRow, JobRunTotal, KnownValues, TicketRow};
 pub use crate::store::dashboard::{EventItem, TicketItem};
 use crate::store::indicators::Filters;
 
@@ -64,39 +65,168 @@ fn given(v: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Checks the parameters and fills the defaults: the first entity, the current quarter.
+/// Checks the parameters and fills the defaults: the first entity, the current quarter. A
+/// value that matches nothing in the store (an entity, a quarter outside its data, a category,
+/// group, technician or priority its tickets do not have) is a 404 that lists the valid ones,
+/// answered before anything is computed. Names are matched ignoring case and accents.
 pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiError> {
-    let quarter = match given(&q.quarter) {
-        Some(text) => Quarter::parse(&text).map_err(|e| ApiError::BadRequest(e.to_string()))?,
-        None => {
-            let now = chrono::Utc::now().timestamp();
-            Quarter::containing(state.engine.default.local_from_instant(now).date())
-        }
+    let given_quarter = match given(&q.quarter) {
+        Some(text) => Some(Quarter::parse(&text).map_err(|e| ApiError::BadRequest(e.to_string()))?),
+        None => None,
     };
+    let now = chrono::Utc::now().timestamp();
+    let current = Quarter::containing(state.engine.default.local_from_instant(now).date());
     let priority = match given(&q.priority) {
         Some(p) => Some(parse_priority(&p).ok_or_else(|| {
             ApiError::BadRequest(format!("prioridad «{p}» desconocida (use 1–6 o su nombre)"))
         })?),
         None => None,
     };
+    let entities = entities(state).await?;
     let entity = match given(&q.entity) {
-        Some(e) => e,
-        None => entities(state)
-            .await?
-            .into_iter()
-            .next()
-            .unwrap_or_default(),
+        Some(e) => matching(&entities, &e)
+            .ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "no existe la entidad «{e}». {}",
+                    listing("Entidades en la base", &entities, "la base no tiene casos")
+                ))
+            })?
+            .to_owned(),
+        None => entities.first().cloned().unwrap_or_default(),
     };
+    if entity.is_empty() {
+        // An empty store: nothing to check against, and nothing costly to compute.
+        return Ok(View {
+            entity,
+            quarter: given_quarter.unwrap_or(current),
+            filters: Filters {
+                priority,
+                category: given(&q.category),
+                group: given(&q.group),
+                technician: given(&q.technician),
+            },
+        });
+    }
+    let known = state.known(&entity).await?;
+    if let Some(quarter) = given_quarter {
+        check_quarter(&known, &entity, quarter, current)?;
+    }
     Ok(View {
+        filters: known_filters(&known, &entity, q, priority)?,
         entity,
-        quarter,
-        filters: Filters {
-            priority,
-            category: given(&q.category),
-            group: given(&q.group),
-            technician: given(&q.technician),
-        },
+        quarter: given_quarter.unwrap_or(current),
     })
+}
+
+/// The filters of a request, each value one the entity's tickets have (its stored spelling).
+fn known_filters(
+    known: &KnownValues,
+    entity: &str,
+    q: &ViewQuery,
+    priority: Option<u8>,
+) -> Result<Filters, ApiError> {
+    if let Some(p) = priority
+        && !known_values(known, "priority").contains(&p.to_string())
+    {
+        let valid: Vec<String> = known_values(known, "priority")
+            .iter()
+            .filter_map(|v| v.parse::<u8>().ok())
+            .map(|v| format!("{v} ({})", priority_label_es(v)))
+            .collect();
+        return Err(ApiError::NotFound(format!(
+            "la entidad «{entity}» no tiene casos de prioridad {p} ({}). {}",
+            priority_label_es(p),
+            listing("Prioridades con casos", &valid, "ninguna")
+        )));
+    }
+    let mut filters = Filters {
+        priority,
+        ..Filters::default()
+    };
+    for (dimension, name, value, slot) in [
+        (
+            "category",
+            "la categoría",
+            &q.category,
+            &mut filters.category,
+        ),
+        ("group", "el grupo", &q.group, &mut filters.group),
+        (
+            "technician",
+            "el técnico",
+            &q.technician,
+            &mut filters.technician,
+        ),
+    ] {
+        if let Some(v) = given(value) {
+            let valid = known_values(known, dimension);
+            let found = matching(valid, &v).ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "la entidad «{entity}» no tiene casos con {name} «{v}». {}",
+                    listing("Valores con casos", valid, "ninguno")
+                ))
+            })?;
+            *slot = Some(found.to_owned());
+        }
+    }
+    Ok(filters)
+}
+
+/// How many valid values an error message lists.
+const LISTED: usize = 20;
+
+/// "Title: a, b, c (y N más).", or "Title: none." when there are none.
+fn listing(title: &str, valid: &[String], none: &str) -> String {
+    if valid.is_empty() {
+        return format!("{title}: {none}.");
+    }
+    let shown = valid
+        .iter()
+        .take(LISTED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    match valid.len().saturating_sub(LISTED) {
+        0 => format!("{title}: {shown}."),
+        more => format!("{title}: {shown} (y {more} más)."),
+    }
+}
+
+fn known_values<'a>(known: &'a KnownValues, dimension: &str) -> &'a [String] {
+    known.values.get(dimension).map_or(&[], Vec::as_slice)
+}
+
+/// The value of `valid` that `wanted` names: exactly, or else ignoring case and accents.
+fn matching<'a>(valid: &'a [String], wanted: &str) -> Option<&'a str> {
+    if let Some(v) = valid.iter().find(|v| v.as_str() == wanted) {
+        return Some(v);
+    }
+    let folded = fold(wanted);
+    valid.iter().find(|v| fold(v) == folded).map(String::as_str)
+}
+
+/// A quarter is shown when it lies between the entity's first data and its last data or the
+/// quarter in progress, whichever is later; outside that span nothing can be counted.
+fn check_quarter(
+    known: &KnownValues,
+    entity: &str,
+    quarter: Quarter,
+    current: Quarter,
+) -> Result<(), ApiError> {
+    let first = known.first.map(|f| Quarter::containing(f.date()));
+    let last = known
+        .last
+        .map_or(current, |l| Quarter::containing(l.date()).max(current));
+    match first {
+        Some(first) if (first..=last).contains(&quarter) => Ok(()),
+        Some(first) => Err(ApiError::NotFound(format!(
+            "la entidad «{entity}» no tiene datos en el trimestre {quarter}: elija uno entre \
+             {first} y {last}"
+        ))),
+        None => Err(ApiError::NotFound(format!(
+            "la entidad «{entity}» no tiene casos: no hay trimestres que mostrar"
+        ))),
+    }
 }
 
 pub async fn entities(state: &Arc<AppState>) -> Result<Vec<String>, ApiError> {
@@ -244,8 +374,12 @@ pub async fn breaches(
 ) -> Result<Json<Vec<TicketItem>>, ApiError> {
     let view = resolve(&state, &q).await?;
     let n = limit(&q);
+    let admitted = state.admit()?;
     let items = state
-        .with_store(move |_, store| ticket_list(store, TicketList::Breaches, &view, n))
+        .with_store(move |_, store| {
+            let _admitted = admitted;
+            ticket_list(store, TicketList::Breaches, &view, n)
+        })
         .await?;
     Ok(Json(items))
 }
@@ -256,8 +390,12 @@ pub async fn at_risk(
 ) -> Result<Json<Vec<TicketItem>>, ApiError> {
     let view = resolve(&state, &q).await?;
     let n = limit(&q);
+    let admitted = state.admit()?;
     let items = state
-        .with_store(move |_, store| ticket_list(store, TicketList::AtRisk, &view, n))
+        .with_store(move |_, store| {
+            let _admitted = admitted;
+            ticket_list(store, TicketList::AtRisk, &view, n)
+        })
         .await?;
     Ok(Json(items))
 }
@@ -387,10 +525,11 @@ pub struct IngestReply {
 }
 
 /// Loads JSON objects through the canonical reader, as one file (`ingest::load_path` on a
-/// temporary JSONL file): one transaction, rejects recorded, the run in `ingest_runs`.
+/// temporary JSONL file): one transaction, rejects recorded, the run in `ingest_runs`. Runs
+/// as the one writer ([`AppState::write_store`]); should DuckDB still refuse the transaction
+/// for a conflict, it is tried again, and then answered 503 (never with DuckDB's text).
 fn ingest_json(
-    state: &AppState,
-    store: &Store,
+    store: &mut Store,
     kind: FileKind,
     name: &str,
     objects: Vec<serde_json::Value>,
@@ -412,10 +551,28 @@ fn ingest_json(
         source: "api".into(),
         ..LoadOptions::default()
     };
-    let mut store = store.try_clone()?;
-    let summary = ingest::load_path(&mut store, kind, &path, &opts)
-        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-    state.invalidate();
+    let mut attempt = 1;
+    let summary = loop {
+        match ingest::load_path(store, kind, &path, &opts) {
+            Ok(summary) => break summary,
+            Err(IngestError::Store(e)) if e.is_write_conflict() && attempt < WRITE_ATTEMPTS => {
+                tracing::warn!("conflicto de escritura (intento {attempt}): {e}");
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(50 * attempt));
+            }
+            Err(IngestError::Store(e)) if e.is_write_conflict() => {
+                tracing::warn!("conflicto de escritura tras {attempt} intentos: {e}");
+                return Err(ApiError::Busy(
+                    "otra escritura cambió los mismos casos al mismo tiempo; no se guardó nada: \
+                     envíe de nuevo la solicitud en unos segundos"
+                        .into(),
+                ));
+            }
+            // The store's own failures are internal; the rest describe the input, in Spanish.
+            Err(IngestError::Store(e)) => return Err(ApiError::internal(e)),
+            Err(e) => return Err(ApiError::Unprocessable(e.to_string())),
+        }
+    };
     Ok(IngestReply {
         run_id: summary.run_id,
         accepted: summary.accepted,
@@ -434,6 +591,9 @@ fn ingest_json(
             .collect(),
     })
 }
+
+/// How many times a write refused for a conflict is tried.
+const WRITE_ATTEMPTS: u64 = 3;
 
 fn objects(body: &Bytes) -> Result<Vec<serde_json::Value>, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(body)
@@ -462,9 +622,8 @@ pub async fn post_tickets(
 ) -> Result<Response, ApiError> {
     let items = objects(&body)?;
     let r = state
-        .with_store(move |s, store| {
+        .write_store(move |_, store| {
             ingest_json(
-                s,
                 store,
                 FileKind::CanonicalTickets,
                 "api-tickets.jsonl",
@@ -489,14 +648,8 @@ pub async fn post_events(
         }
     }
     let r = state
-        .with_store(move |s, store| {
-            ingest_json(
-                s,
-                store,
-                FileKind::CanonicalEvents,
-                "api-events.jsonl",
-                items,
-            )
+        .write_store(move |_, store| {
+            ingest_json(store, FileKind::CanonicalEvents, "api-events.jsonl", items)
         })
         .await?;
     Ok(reply(r))

@@ -10,7 +10,11 @@ use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, Que
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-#[derive(Debug, thiserror::Error)]
+/// Seconds a client is told to wait (`Retry-After`) when the server is busy.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
+// Clone: one result of a single-flight computation is handed to every request that waited.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
@@ -32,6 +36,9 @@ pub enum ApiError {
         whole_seconds(*retry_after)
     )]
     TooManyAttempts { retry_after: Duration },
+    /// The server is at its limit (computations or writes queued): 503 with `Retry-After`.
+    #[error("{0}")]
+    Busy(String),
     #[error("error interno")]
     Internal(String),
 }
@@ -54,6 +61,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -77,6 +85,11 @@ impl ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, whole_seconds(*retry_after).into());
+            }
+            ApiError::Busy(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, RETRY_AFTER_SECS.into());
             }
             _ => {}
         }

@@ -1,6 +1,7 @@
 //! Server-rendered pages (minijinja templates from `dashboards/`): the overview, the ticket
 //! page, chart and workbook downloads, and the static files.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -59,13 +60,21 @@ impl IntoResponse for PageError {
         let title = match status {
             StatusCode::NOT_FOUND => "No encontrado",
             StatusCode::BAD_REQUEST => "Solicitud no válida",
+            StatusCode::SERVICE_UNAVAILABLE => "Servidor ocupado",
             _ => "Error",
         };
         let body = templates()
             .get_template("error.html")
             .and_then(|t| t.render(context! { title, message => self.0.to_string() }))
             .unwrap_or_else(|_| self.0.to_string());
-        (status, Html(body)).into_response()
+        let mut response = (status, Html(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from(super::error::RETRY_AFTER_SECS),
+            );
+        }
+        response
     }
 }
 
@@ -428,20 +437,20 @@ pub async fn chart(
             .suffix(".png")
             .tempfile_in(state.downloads.path())
             .map_err(ApiError::internal)?;
-        let bytes = tokio::task::spawn_blocking(move || {
-            crate::report::charts::png(&name, &cached.set, file.path())
-                .map_err(|e| e.to_string())?;
-            std::fs::read(file.path()).map_err(|e| e.to_string())
-        })
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        let bytes = state
+            .blocking(move |_| {
+                crate::report::charts::png(&name, &cached.set, file.path())
+                    .map_err(ApiError::internal)?;
+                std::fs::read(file.path()).map_err(ApiError::internal)
+            })
+            .await?;
         return Ok(([(header::CONTENT_TYPE, "image/png")], bytes).into_response());
     }
-    let svg = tokio::task::spawn_blocking(move || crate::report::charts::svg(&name, &cached.set))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let svg = state
+        .blocking(move |_| {
+            crate::report::charts::svg(&name, &cached.set).map_err(ApiError::internal)
+        })
+        .await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
@@ -453,31 +462,17 @@ pub async fn workbook(
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, PageError> {
     let view = api::resolve(&state, &q).await?;
-    let (name, bytes) = state
-        .with_store(move |s, store| {
-            // The entity's unique slug: entities that share a plain one get distinct files.
-            let slug = crate::report::entity_slug(store, &view.entity)?;
-            let name = format!("indicadores_{slug}_{}.xlsx", view.quarter);
-            let dir = s.downloads.path().join(format!("{slug}_{}", view.quarter));
-            let path = dir.join(&name);
-            let fresh = std::fs::metadata(&path)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .is_some_and(|age| age < WORKBOOK_TTL);
-            if !fresh {
-                crate::report::write_entity_report(
-                    store,
-                    &s.engine,
-                    &s.definitions,
-                    &view.entity,
-                    view.quarter,
-                    s.glpi_base_url.as_deref(),
-                    &dir,
-                )?;
-            }
-            Ok((name, std::fs::read(&path).map_err(ApiError::internal)?))
-        })
+    // The entity's unique slug: entities that share a plain one get distinct files.
+    let entity = view.entity.clone();
+    let slug = state
+        .with_store(move |_, store| Ok(crate::report::entity_slug(store, &entity)?))
+        .await?;
+    let name = format!("indicadores_{slug}_{}.xlsx", view.quarter);
+    let path = state.downloads.path().join(&name);
+    // One generation per workbook: concurrent downloads of it wait for that one.
+    let bytes = state
+        .workbook_flights
+        .run(path.clone(), || workbook_bytes(&state, view, path))
         .await?;
     Ok((
         [
@@ -493,6 +488,53 @@ pub async fn workbook(
         bytes,
     )
         .into_response())
+}
+
+/// Whether the workbook at `path` was generated less than [`WORKBOOK_TTL`] ago.
+fn fresh(path: &std::path::Path) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .is_some_and(|age| age < WORKBOOK_TTL)
+}
+
+/// The workbook of a view, generated again when the copy at `path` is missing or old. It is
+/// written in a folder of its own and renamed into place, so `path` only ever holds a
+/// complete file.
+async fn workbook_bytes(
+    state: &Arc<AppState>,
+    view: api::View,
+    path: std::path::PathBuf,
+) -> Result<axum::body::Bytes, ApiError> {
+    let admitted = if fresh(&path) {
+        None
+    } else {
+        Some(state.admit()?)
+    };
+    state
+        .with_store(move |s, store| {
+            let _admitted = admitted;
+            if !fresh(&path) {
+                let scratch =
+                    tempfile::tempdir_in(s.downloads.path()).map_err(ApiError::internal)?;
+                let files = crate::report::write_entity_report(
+                    store,
+                    &s.engine,
+                    &s.definitions,
+                    &view.entity,
+                    view.quarter,
+                    s.glpi_base_url.as_deref(),
+                    scratch.path(),
+                )?;
+                std::fs::rename(&files.workbook, &path).map_err(ApiError::internal)?;
+                s.work.workbooks_generated.fetch_add(1, Ordering::Relaxed);
+            }
+            std::fs::read(&path)
+                .map(axum::body::Bytes::from)
+                .map_err(ApiError::internal)
+        })
+        .await
 }
 
 pub async fn asset(Path(file): Path<String>) -> Result<Response, PageError> {

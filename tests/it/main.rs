@@ -27,3 +27,4 @@ mod store;
 mod store_open;
 mod volume;
 mod web;
+mod web_load;
