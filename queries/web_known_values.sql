@@ -1,5 +1,5 @@
--- Every value a view of an entity can be filtered by (all of them, unlike the dropdowns' list),
--- so that a request for a value that matches nothing is refused before anything is computed.
+-- Every value a view of an entity can be filtered by, checked before anything is computed (a
+-- value that matches nothing is refused); the dropdowns offer the first 500 of each.
 -- Parameter: entity.
 SELECT dimension, value FROM (
     SELECT 'category' AS dimension, category AS value FROM tickets WHERE entity = $1

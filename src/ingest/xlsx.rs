@@ -35,7 +35,7 @@ pub struct Limits {
     pub max_ratio: u64,
     /// Entries up to this size are not held to `max_ratio` (small parts compress very well).
     pub ratio_from_bytes: u64,
-    /// Columns with a header (a Dexon report has about fifteen).
+    /// Columns with a header (a Dexon report has about fifteen): the same cap as a CSV header.
     pub max_columns: usize,
 }
 
@@ -53,7 +53,7 @@ pub const LIMITS: Limits = Limits {
     max_total_bytes: 3072 * MIB,
     max_ratio: 200,
     ratio_from_bytes: 32 * MIB,
-    max_columns: 1024,
+    max_columns: super::limits::MAX_COLUMNS,
 };
 
 /// Rows sent to the loader at a time (one message per row costs a thread switch each).

@@ -23,6 +23,9 @@ impl Store {
     }
 }
 
+/// Most values each dashboard filter offers in its list.
+pub const FILTER_OPTIONS: usize = 500;
+
 /// The values an entity's views can be filtered by ([`Dashboard::known_values`]).
 #[derive(Debug, Clone, Default)]
 pub struct KnownValues {
@@ -274,15 +277,12 @@ impl Dashboard<'_> {
     }
 
     /// The values the filters offer for an entity, by dimension (`category`, `group`,
-    /// `technician`), sorted; at most 500 of each.
+    /// `technician`), sorted; at most [`FILTER_OPTIONS`] of each.
     pub fn filter_values(&self, entity: &str) -> Result<BTreeMap<String, Vec<String>>, StoreError> {
-        let mut stmt = self.conn.prepare(queries::WEB_FILTER_VALUES)?;
-        let mut options: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for row in stmt.query_map([entity], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })? {
-            let (dim, value) = row?;
-            options.entry(dim).or_default().push(value);
+        let mut options = self.values_by_dimension(entity)?;
+        options.remove("priority");
+        for values in options.values_mut() {
+            values.truncate(FILTER_OPTIONS);
         }
         Ok(options)
     }
@@ -290,18 +290,31 @@ impl Dashboard<'_> {
     /// Every value an entity's views can be filtered by, and the span of its data: what a
     /// request is checked against before anything is computed for it.
     pub fn known_values(&self, entity: &str) -> Result<KnownValues, StoreError> {
-        let mut known = KnownValues::default();
+        let values = self.values_by_dimension(entity)?;
+        let (first, last) = self.conn.query_row(queries::WEB_DATA_SPAN, [entity], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(KnownValues {
+            values,
+            first,
+            last,
+        })
+    }
+
+    /// Every distinct value of each filter dimension of an entity's tickets, sorted.
+    fn values_by_dimension(
+        &self,
+        entity: &str,
+    ) -> Result<BTreeMap<String, Vec<String>>, StoreError> {
         let mut stmt = self.conn.prepare(queries::WEB_KNOWN_VALUES)?;
+        let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for row in stmt.query_map([entity], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })? {
             let (dim, value) = row?;
-            known.values.entry(dim).or_default().push(value);
+            values.entry(dim).or_default().push(value);
         }
-        (known.first, known.last) = self.conn.query_row(queries::WEB_DATA_SPAN, [entity], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-        Ok(known)
+        Ok(values)
     }
 
     /// The last ingest and evaluation, and the ticket count (`/metrics`).

@@ -48,7 +48,6 @@ queries! {
     WEB_TICKET_EVENTS => "web_ticket_events.sql",
     WEB_ENTITIES => "web_entities.sql",
     WEB_QUARTERS => "web_quarters.sql",
-    WEB_FILTER_VALUES => "web_filter_values.sql",
     WEB_KNOWN_VALUES => "web_known_values.sql",
     WEB_DATA_SPAN => "web_data_span.sql",
     WEB_LAST_RUNS => "web_last_runs.sql",
