@@ -318,6 +318,7 @@ pub async fn ticket(
     let t = state
         .with_store(move |s, store| api::ticket_detail(s, store, &source, &id))
         .await?;
+    let paused_since = paused_since(&t);
     let clocks: Vec<_> = t
         .clocks
         .iter()
@@ -340,6 +341,12 @@ pub async fn ticket(
                 closure => hours_text(c.counted.closure),
                 state => state_label,
                 state_code => c.state.clone(),
+                due => due_text(c, paused_since),
+                excess => c
+                    .target_seconds
+                    .filter(|&target| c.business_seconds > target)
+                    .map(|target| hours_text(c.business_seconds - target))
+                    .unwrap_or_default(),
                 rule => c.rule.clone().unwrap_or_default(),
             }
         })
@@ -411,6 +418,36 @@ pub async fn ticket(
         "ticket.html",
         context! { t => Value::from(Serde(&shown)), priority, clocks, events, until, no_history },
     )
+}
+
+/// When the ticket went on hold, if it is on hold now: its last change of status into
+/// waiting.
+fn paused_since(t: &api::TicketDetail) -> Option<chrono::NaiveDateTime> {
+    if t.ticket.status != "waiting" {
+        return None;
+    }
+    t.events
+        .iter()
+        .filter(|e| e.kind == "status" && e.new_value.as_deref() == Some("waiting"))
+        .map(|e| e.at)
+        .max()
+}
+
+/// The "Vence" cell of a clock: the instant its target runs out while it runs, "en pausa
+/// desde …" while the ticket waits (the deadline moves with the pause), "vencido" once
+/// breached, and a dash for a clock that ended or has no target.
+fn due_text(c: &api::Clock, paused_since: Option<chrono::NaiveDateTime>) -> String {
+    if c.target_seconds.is_none() || c.stopped_at.is_some() {
+        return "—".into();
+    }
+    if c.state == "breached" {
+        return "vencido".into();
+    }
+    match (c.deadline, paused_since) {
+        (Some(deadline), _) => deadline.format("%d/%m/%Y %H:%M").to_string(),
+        (None, Some(at)) => format!("en pausa desde {}", at.format("%d/%m/%Y %H:%M")),
+        (None, None) => "en pausa".into(),
+    }
 }
 
 pub async fn chart(

@@ -404,6 +404,62 @@ fn unescape(html: &str) -> String {
 }
 
 /// Each body row of the table with that `id`, its cells' text joined by ` | `.
+/// The hand-computed quarter plus ticket 5, on hold at the cut (2025-12-31 23:59:59): opened
+/// Monday 29 December 2025 08:00 (Alta), taken 08:30, waiting since 10:00.
+fn hand_store_with_a_ticket_on_hold(store: &mut Store) {
+    hand_store(store);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tickets = dir.path().join("tickets.csv");
+    let events = dir.path().join("events.csv");
+    std::fs::write(
+        &tickets,
+        "source,entity,ticket_id,title,priority,category,technician,tech_group,status,created_at\n\
+         glpi,Prueba,5,VPN caída,4,Redes,Ana,N1,waiting,2025-12-29 08:00:00\n",
+    )
+    .expect("tickets");
+    std::fs::write(
+        &events,
+        "source,ticket_id,seq,at,kind,old_value,new_value,actor\n\
+         glpi,5,1,2025-12-29 08:30:00,status,new,assigned,Ana\n\
+         glpi,5,2,2025-12-29 10:00:00,status,assigned,waiting,Ana\n",
+    )
+    .expect("events");
+    for path in [tickets, events] {
+        let (kind, records) = canonical::read(&path, "canonical").expect("readable");
+        let s = ingest::load_file(store, &path, kind.label(), records).expect("loads");
+        assert_eq!(s.rejected, 0, "{:?}", s.sample_rejects);
+    }
+    evaluate_store(store, &hand_engine(), cut(), cut()).expect("evaluates");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_page_shows_when_a_clock_is_due_or_on_hold() {
+    let app = spawn_app_over(
+        WebConfig::default(),
+        hand_engine,
+        hand_store_with_a_ticket_on_hold,
+    )
+    .await;
+    let page = unescape(&app.get("/casos/glpi/5").await.text());
+    // Attention: 08:00 → 08:30, met, ended. Solution: 08:00 → 10:00 counted (2 h of 8), then on
+    // hold until the cut: its deadline moves with the pause, so the page says since when.
+    let rows = table_rows(&page, "relojes");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows[0].starts_with("Atención | 2,0 h | 0,5 h |")
+            && rows[0].ends_with("| Cumplido | — |  | General"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].starts_with("Solución | 8,0 h | 2,0 h |")
+            && rows[1].ends_with("| En curso | en pausa desde 29/12/2025 10:00 |  | General"),
+        "{rows:?}"
+    );
+    // The footer no longer claims there are no pauses.
+    assert!(!page.contains("sin pausas"), "{page}");
+    assert!(page.contains("descuenta las pausas"), "{page}");
+}
+
 fn table_rows(html: &str, id: &str) -> Vec<String> {
     let table = html
         .split(&format!("<table id=\"{id}\">"))
@@ -437,12 +493,12 @@ async fn ticket_page_charts_downloads_health_and_metrics() {
     );
     assert!(page.contains("href=\"https://mesa.prueba.gov.co/front/ticket.form.php?id=2\""));
     // Clock | target | counted | paused | outside hours | weekends | holidays | closures | state |
-    // rule.
+    // due | excess over the target | rule. Both clocks ended: no due date; 3 − 2 and 10 − 8 h over.
     assert_eq!(
         table_rows(&page, "relojes"),
         [
-            "Atención | 2,0 h | 3,0 h | 0,0 h | 0,0 h | 0,0 h | 0,0 h | 0,0 h | Incumplido | General",
-            "Solución | 8,0 h | 10,0 h | 1,0 h | 15,0 h | 0,0 h | 0,0 h | 0,0 h | Incumplido | General",
+            "Atención | 2,0 h | 3,0 h | 0,0 h | 0,0 h | 0,0 h | 0,0 h | 0,0 h | Incumplido | — | 1,0 h | General",
+            "Solución | 8,0 h | 10,0 h | 1,0 h | 15,0 h | 0,0 h | 0,0 h | 0,0 h | Incumplido | — | 2,0 h | General",
         ]
     );
     // Its history: the four status changes of tests/fixtures/report/events.csv.
