@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// mesa-sla: medición de ANS (acuerdos de nivel de servicio) de mesas de servicio.
 #[derive(Debug, Parser)]
@@ -147,7 +147,8 @@ pub enum DateOrder {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Instante de corte, hora local "AAAA-MM-DD HH:MM:SS" (por defecto, ahora).
+    /// Instante de corte, hora local "AAAA-MM-DD HH:MM:SS" o "AAAA-MM-DD" (el final de ese día;
+    /// por defecto, ahora).
     #[arg(long)]
     pub as_of: Option<String>,
     /// Escribe los resultados en este CSV.
@@ -185,7 +186,8 @@ pub struct ServeArgs {
 pub struct RunJobArgs {
     /// Trabajo: ingest-folder, glpi-sync, evaluate, alerts o quarterly-report.
     pub name: String,
-    /// Instante de corte, hora local "AAAA-MM-DD HH:MM:SS" (por defecto, ahora).
+    /// Instante de corte, hora local "AAAA-MM-DD HH:MM:SS" o "AAAA-MM-DD" (el final de ese día;
+    /// por defecto, ahora).
     #[arg(long)]
     pub as_of: Option<String>,
 }
@@ -201,7 +203,8 @@ pub struct DemoArgs {
     /// Semilla de los datos sintéticos.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
-    /// Instante de corte, hora local "AAAA-MM-DD HH:MM:SS" (por defecto, ahora).
+    /// Instante de corte, hora local "AAAA-MM-DD HH:MM:SS" o "AAAA-MM-DD" (el final de ese día;
+    /// por defecto, ahora).
     #[arg(long)]
     pub as_of: Option<String>,
     /// Carpeta donde escribir el informe del último trimestre terminado.
@@ -214,7 +217,8 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    #[arg(value_enum)]
+    /// Qué medir.
+    #[arg(value_enum, value_name = "MEDICION")]
     pub what: BenchTarget,
     /// Casos (evaluate) o consultas (calendar).
     #[arg(long)]
@@ -239,4 +243,179 @@ pub enum BenchTarget {
     Ingest,
     /// Informe trimestral (libro de Excel y gráficos) de un trimestre con N casos.
     Report,
+}
+
+/// The help page, in Spanish (clap's own headings are English).
+const HELP_TEMPLATE: &str = "\
+{before-help}{about-with-newline}
+Uso: {usage}
+
+{all-args}{after-help}";
+
+/// Parses the command line with help, headings and errors in Spanish; exits as clap does (help
+/// and version: 0; a usage error: 2, with a Spanish message and how to see the help).
+pub fn parse() -> Cli {
+    let mut command = spanish(Cli::command(), true);
+    let outcome = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    match outcome {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            match e.kind() {
+                ErrorKind::DisplayVersion => e.exit(),
+                ErrorKind::DisplayHelp => {
+                    print!("{}", spanish_words(&e.render().to_string()));
+                    std::process::exit(0);
+                }
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    eprint!("{}", spanish_words(&e.render().to_string()));
+                    std::process::exit(2);
+                }
+                _ => {
+                    eprintln!("error: {}", usage_error(&e));
+                    eprintln!("Para ver los comandos y las opciones: mesa-sla --help");
+                    std::process::exit(2);
+                }
+            }
+        }
+    }
+}
+
+/// The placeholder shown for a value, in Spanish (clap derives it from the English field name).
+fn value_name_es(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "AS_OF" => "FECHA",
+        "BIND" => "DIRECCION",
+        "CONFIG" | "DB" | "EXPORT" | "FILE" => "ARCHIVO",
+        "FILES" => "ARCHIVOS",
+        "DATE_FORMAT" => "ORDEN",
+        "ENTITY" => "ENTIDAD",
+        "HISTORY" => "HISTORIAL",
+        "NAME" => "NOMBRE",
+        "OUT" => "CARPETA",
+        "PATH" => "RUTA",
+        "QUARTER" => "TRIMESTRE",
+        "SEED" => "SEMILLA",
+        "SOURCE" => "ORIGEN",
+        "STORE" => "RUTA",
+        "TICKETS" => "CASOS",
+        "YEAR" => "ANIO",
+        _ => return None,
+    })
+}
+
+/// The few English words clap writes into a help page whatever its template says.
+fn spanish_words(help: &str) -> String {
+    help.replace("[OPTIONS]", "[OPCIONES]")
+        .replace("[possible values: ", "[valores posibles: ")
+        .replace("Possible values:", "Valores posibles:")
+        .replace("[default: ", "[por defecto: ")
+        .replace("[aliases: ", "[alias: ")
+}
+
+/// Spanish help flags, headings and template on `command` and every subcommand.
+fn spanish(command: clap::Command, root: bool) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let mut command = command
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true)
+        .help_template(HELP_TEMPLATE)
+        .subcommand_help_heading("Comandos")
+        .subcommand_value_name("COMANDO")
+        .mut_args(|arg| {
+            let es = arg
+                .get_value_names()
+                .and_then(|names| names.first())
+                .and_then(|name| value_name_es(name.as_str()));
+            let arg = match es {
+                Some(es) => arg.value_name(es),
+                None => arg,
+            };
+            match arg.get_help_heading() {
+                Some(_) => arg,
+                None if arg.is_positional() => arg.help_heading("Argumentos"),
+                None => arg.help_heading("Opciones"),
+            }
+        })
+        .arg(
+            Arg::new("ayuda")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("Muestra esta ayuda")
+                .help_heading("Opciones"),
+        );
+    if root {
+        command = command.arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("Muestra la versión")
+                .help_heading("Opciones"),
+        );
+    }
+    command.mut_subcommands(|sub| spanish(sub, false))
+}
+
+/// A clap usage error said in Spanish, from its context (clap's own text is English).
+fn usage_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |kind: ContextKind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        Some(ContextValue::StyledStr(s)) => s.to_string(),
+        Some(ContextValue::StyledStrs(v)) => v
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(ContextValue::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let suggestion = |kind: ContextKind| {
+        let s = text(kind);
+        if s.is_empty() {
+            String::new()
+        } else {
+            format!("; ¿quiso decir «{s}»?")
+        }
+    };
+    let arg = text(ContextKind::InvalidArg);
+    let value = text(ContextKind::InvalidValue);
+    match e.kind() {
+        ErrorKind::UnknownArgument => format!(
+            "argumento desconocido «{arg}»{}",
+            suggestion(ContextKind::SuggestedArg)
+        ),
+        ErrorKind::InvalidSubcommand => format!(
+            "comando desconocido «{}»{}",
+            text(ContextKind::InvalidSubcommand),
+            suggestion(ContextKind::SuggestedSubcommand)
+        ),
+        ErrorKind::InvalidValue => {
+            let valid = text(ContextKind::ValidValue);
+            if valid.is_empty() {
+                format!("falta el valor de {arg}")
+            } else {
+                format!("valor «{value}» no válido para {arg}; use uno de: {valid}")
+            }
+        }
+        ErrorKind::ValueValidation => format!("valor «{value}» no válido para {arg}"),
+        ErrorKind::MissingRequiredArgument => format!("falta {arg}"),
+        ErrorKind::MissingSubcommand => "falta el comando".to_owned(),
+        ErrorKind::ArgumentConflict => format!(
+            "{arg} no se puede usar junto con {}",
+            text(ContextKind::PriorArg)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
+            format!("número de valores no válido para {arg}")
+        }
+        ErrorKind::NoEquals => format!("{arg} requiere «=» antes de su valor"),
+        ErrorKind::InvalidUtf8 => "la línea de órdenes no es texto UTF-8 válido".to_owned(),
+        _ => "línea de órdenes no válida".to_owned(),
+    }
 }

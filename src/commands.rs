@@ -268,11 +268,21 @@ fn print_ingest(s: &IngestSummary) {
 }
 
 /// Parses a local `--as-of` value, or takes the current time in the default calendar's zone.
+/// A date alone means the end of that day (what "al 31 de diciembre" says).
 fn as_of(text: Option<&str>, engine: &Engine) -> Result<NaiveDateTime> {
     match text {
-        Some(t) => ingest::parse_datetime(t).with_context(|| {
-            format!("--as-of «{t}» no es una fecha válida (use \"AAAA-MM-DD HH:MM:SS\")")
-        }),
+        Some(t) => ingest::parse_datetime(t)
+            .or_else(|| {
+                chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(23, 59, 59))
+            })
+            .with_context(|| {
+                format!(
+                    "--as-of «{t}» no es una fecha válida (use \"AAAA-MM-DD HH:MM:SS\" o \
+                     \"AAAA-MM-DD\", que es el final de ese día)"
+                )
+            }),
         None => Ok(now_local(engine)),
     }
 }

@@ -2,13 +2,12 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use mesa_sla::cli::Cli;
+use mesa_sla::cli;
 use mesa_sla::commands;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
     let level = match cli.verbose {
         0 => "warn",
         1 => "info",

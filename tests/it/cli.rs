@@ -129,3 +129,105 @@ fn bad_arguments_end_in_clear_spanish_errors() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("fuera del rango"), "{}", stderr(&o));
 }
+
+/// `--as-of` with a date alone is the end of that day: the same results as 23:59:59.
+#[test]
+fn as_of_accepts_a_date_alone_as_the_end_of_that_day() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let canonical = crate::helpers::fixtures().join("canonical");
+    let tickets = canonical.join("tickets.csv");
+    let events = canonical.join("events.csv");
+    let files = [
+        tickets.to_str().expect("utf-8"),
+        events.to_str().expect("utf-8"),
+    ];
+    for (db, cut) in [
+        ("a.duckdb", "2025-12-31"),
+        ("b.duckdb", "2025-12-31 23:59:59"),
+    ] {
+        let o = run(
+            dir.path(),
+            &["--db", db, "ingest", "canonical", files[0], files[1]],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = format!("{db}.csv");
+        let o = run(
+            dir.path(),
+            &["--db", db, "evaluate", "--as-of", cut, "--export", &out],
+        );
+        assert!(o.status.success(), "{cut}: {}", stderr(&o));
+    }
+    let a = std::fs::read_to_string(dir.path().join("a.duckdb.csv")).expect("export a");
+    let b = std::fs::read_to_string(dir.path().join("b.duckdb.csv")).expect("export b");
+    assert!(a.lines().count() > 1, "{a}");
+    assert_eq!(a, b);
+}
+
+/// Help pages and usage errors are Spanish: clap's English headings, flags and messages never
+/// reach a user (issue 12, defect 7).
+#[test]
+fn help_and_usage_errors_are_spanish() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let english = [
+        "Usage",
+        "Options",
+        "Arguments",
+        "Commands",
+        "Print help",
+        "Print version",
+        "[OPTIONS]",
+        "Possible values",
+        "[default:",
+        "unexpected",
+        "error: invalid",
+        "For more information",
+    ];
+    for args in [
+        &["--help"][..],
+        &["ingest", "--help"],
+        &["ingest", "glpi-csv", "--help"],
+        &["report", "-h"],
+        &["bench", "--help"],
+    ] {
+        let o = run(dir.path(), args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains("Uso: mesa-sla"), "{args:?}: {out}");
+        assert!(out.contains("Muestra esta ayuda"), "{args:?}: {out}");
+        for word in english {
+            assert!(!out.contains(word), "{args:?}: «{word}» in {out}");
+        }
+    }
+    // Usage errors: exit code 2, one Spanish line with a suggestion, then where the help is.
+    for (args, expected) in [
+        (
+            &["evaluat"][..],
+            "comando desconocido «evaluat»; ¿quiso decir «evaluate»?",
+        ),
+        (
+            &["report", "--quater", "2025-Q3"],
+            "argumento desconocido «--quater»; ¿quiso decir «--quarter»?",
+        ),
+        (
+            &["bench", "todo"],
+            "valor «todo» no válido para <MEDICION>; use uno de: calendar, evaluate, ingest, report",
+        ),
+    ] {
+        let o = run(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(err.contains("mesa-sla --help"), "{args:?}: {err}");
+        for word in english {
+            assert!(!err.contains(word), "{args:?}: «{word}» in {err}");
+        }
+    }
+    // A command without its subcommand shows that command's help, in Spanish, and fails.
+    let o = run(dir.path(), &["ingest"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("Uso: mesa-sla ingest [OPCIONES] <COMANDO>"),
+        "{}",
+        stderr(&o)
+    );
+}
