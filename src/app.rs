@@ -13,7 +13,7 @@ use crate::calendar::Calendar;
 use crate::config::{Config, ConfigError};
 use crate::engine::Engine;
 use crate::evaluation::{EvaluationSummary, evaluate_store};
-use crate::indicators::{Definitions, Quarter, fmt_count};
+use crate::indicators::{Definitions, fmt_count, fmt_number};
 use crate::ingest::glpi_api::{self, GlpiApiError};
 use crate::report::{ReportTarget, write_reports};
 use crate::schedule::{JobError, JobName, JobRunner, Scheduler, ingest_folder};
@@ -79,7 +79,7 @@ impl StoreJobs {
     /// after evaluating at `as_of` (so that a run by hand with `--as-of` is reproducible).
     fn quarterly_report(&self, as_of: NaiveDateTime) -> Result<String, JobError> {
         let mut store = self.connection()?;
-        let quarter = Quarter::last_complete(as_of);
+        let quarter = crate::report::default_quarter(Some(as_of), as_of);
         if store.counts()?.tickets == 0 {
             return Ok(format!(
                 "la base no tiene casos: no se escribió el informe del {quarter}"
@@ -164,7 +164,7 @@ fn evaluation_line(s: &EvaluationSummary, as_of: NaiveDateTime) -> String {
     let [a, r] = s.states;
     format!(
         "Evaluados {} casos al {}: atención {} cumplidos, {} incumplidos, {} en riesgo; solución \
-         {} cumplidos, {} incumplidos, {} en riesgo ({:.1} s).",
+         {} cumplidos, {} incumplidos, {} en riesgo ({} s).",
         fmt_count(s.tickets as u64),
         as_of.format("%Y-%m-%d %H:%M:%S"),
         fmt_count(a[0] as u64),
@@ -173,7 +173,7 @@ fn evaluation_line(s: &EvaluationSummary, as_of: NaiveDateTime) -> String {
         fmt_count(r[0] as u64),
         fmt_count(r[1] as u64),
         fmt_count(r[3] as u64),
-        s.elapsed.as_secs_f64()
+        fmt_number(s.elapsed.as_secs_f64(), 1)
     )
 }
 
@@ -266,4 +266,29 @@ pub fn web_state(store: Store, config: &Config) -> anyhow::Result<crate::web::Ap
         config.web.clone(),
         config.glpi_base_url.clone(),
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_job_line_writes_numbers_the_colombian_way() {
+        let summary = EvaluationSummary {
+            tickets: 1_234_567,
+            events: 9,
+            states: [[1_000, 2, 3, 4_500, 0], [12_345, 6, 7, 8, 0]],
+            no_history: 0,
+            elapsed: std::time::Duration::from_millis(2_340),
+        };
+        let at = chrono::NaiveDate::from_ymd_opt(2025, 12, 31)
+            .and_then(|d| d.and_hms_opt(23, 59, 59))
+            .expect("instant");
+        assert_eq!(
+            evaluation_line(&summary, at),
+            "Evaluados 1.234.567 casos al 2025-12-31 23:59:59: atención 1.000 cumplidos, 2 \
+             incumplidos, 4.500 en riesgo; solución 12.345 cumplidos, 6 incumplidos, 8 en riesgo \
+             (2,3 s)."
+        );
+    }
 }

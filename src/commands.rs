@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{Datelike, NaiveDateTime, Utc};
 
 use crate::app::{now_local, wall_clock};
+use crate::calendar::Calendar;
 use crate::calendar::holidays::weekday_es;
 use crate::cli::{
     BenchArgs, BenchTarget, CalendarArgs, Cli, Command, DateOrder, DemoArgs, EvaluateArgs,
@@ -16,8 +17,10 @@ use crate::cli::{
 use crate::config::{Config, EXAMPLE};
 use crate::engine::Engine;
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
-use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_percent};
+use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_number, fmt_percent};
 use crate::ingest::{self, FileKind, IngestSummary, LoadOptions, Record, glpi, glpi_api};
+use crate::model::{listing, matching};
+use crate::report::{data_instant, default_quarter, in_progress};
 use crate::store::Store;
 use crate::{bench, demo};
 
@@ -84,10 +87,43 @@ const MONTHS: [&str; 12] = [
     "diciembre",
 ];
 
+/// The calendar of an entity named on the command line: one configured in `[[entity]]`,
+/// named exactly or ignoring case and accents (or by the last part of a GLPI path). Any other
+/// name is an error listing the valid ones, never the general calendar in silence.
+fn calendar_of<'a>(engine: &'a Engine, wanted: &str) -> Result<&'a std::sync::Arc<Calendar>> {
+    let mut names: Vec<String> = engine.by_entity.keys().cloned().collect();
+    names.sort();
+    let leaf = wanted.rsplit('>').next().unwrap_or(wanted);
+    match matching(&names, wanted).or_else(|| matching(&names, leaf)) {
+        Some(name) => Ok(engine.calendar_for(name)),
+        None => bail!(
+            "no hay calendario propio para la entidad «{wanted}». {}",
+            listing(
+                "Entidades con calendario propio ([[entity]] en la configuración)",
+                &names,
+                "ninguna; omita --entity para ver el calendario general"
+            )
+        ),
+    }
+}
+
+/// The entity of the store that `wanted` names, exactly or ignoring case and accents; any
+/// other name is an error listing the entities in the store.
+fn store_entity(store: &Store, wanted: &str) -> Result<String> {
+    let entities = store.dashboard().entities()?;
+    match matching(&entities, wanted) {
+        Some(name) => Ok(name.to_owned()),
+        None => bail!(
+            "no existe la entidad «{wanted}» en la base. {}",
+            listing("Entidades en la base", &entities, "la base no tiene casos")
+        ),
+    }
+}
+
 fn calendar(args: &CalendarArgs, config: &Config) -> Result<()> {
     let engine = config.engine()?;
     let cal = match &args.entity {
-        Some(e) => engine.calendar_for(e),
+        Some(e) => calendar_of(&engine, e)?,
         None => &engine.default,
     };
     let year = args.year.unwrap_or_else(|| Utc::now().year());
@@ -141,9 +177,9 @@ fn calendar(args: &CalendarArgs, config: &Config) -> Result<()> {
 
 fn hours(secs: i64) -> String {
     if secs % 3600 == 0 {
-        format!("{}", secs / 3600)
+        fmt_count((secs / 3600).unsigned_abs())
     } else {
-        format!("{:.2}", secs as f64 / 3600.0)
+        fmt_number(secs as f64 / 3600.0, 2)
     }
 }
 
@@ -302,11 +338,11 @@ fn evaluate(args: &EvaluateArgs, config: &Config, db: &Path) -> Result<()> {
 
 fn print_evaluation(s: &EvaluationSummary, cut: NaiveDateTime) {
     println!(
-        "Evaluados {} casos ({} eventos) al {} en {:.2} s.",
-        s.tickets,
-        s.events,
+        "Evaluados {} casos ({} eventos) al {} en {} s.",
+        fmt_count(s.tickets as u64),
+        fmt_count(s.events as u64),
         cut.format("%Y-%m-%d %H:%M:%S"),
-        s.elapsed.as_secs_f64()
+        fmt_number(s.elapsed.as_secs_f64(), 2)
     );
     println!(
         "{:<10} {:>9} {:>11} {:>9} {:>10} {:>9}",
@@ -315,7 +351,12 @@ fn print_evaluation(s: &EvaluationSummary, cut: NaiveDateTime) {
     for (label, row) in ["Atención", "Solución"].iter().zip(s.states) {
         println!(
             "{:<10} {:>9} {:>11} {:>9} {:>10} {:>9}",
-            label, row[0], row[1], row[2], row[3], row[4]
+            label,
+            fmt_count(row[0] as u64),
+            fmt_count(row[1] as u64),
+            fmt_count(row[2] as u64),
+            fmt_count(row[3] as u64),
+            fmt_count(row[4] as u64)
         );
     }
     if s.no_history > 0 {
@@ -373,12 +414,12 @@ fn demo(args: &DemoArgs, config: &Config, db: Option<&Path>) -> Result<()> {
     let summary = evaluate_store(&mut store, &engine, cut, wall_clock())?;
     print_evaluation(&summary, cut);
     println!();
-    print_quarters(&store)?;
-    println!();
-    let quarter = Quarter::last_complete(cut);
-    println!("Informe del {} ({}):", quarter, quarter.name_es());
-    let entities = crate::store::indicators::entities_in(&store, quarter)?;
     let definitions = config.definitions()?;
+    print_quarters(&store, &engine, &definitions, cut)?;
+    println!();
+    let quarter = default_quarter(Some(cut), cut);
+    print_report_title(quarter, cut);
+    let entities = crate::store::indicators::entities_in(&store, quarter)?;
     write_reports(
         &store,
         &engine,
@@ -495,20 +536,26 @@ fn report(args: &ReportArgs, config: &Config, db: &Path) -> Result<()> {
             db.display()
         );
     }
+    // Checked before the store is written to: a wrong name changes nothing.
+    let entity = args
+        .entity
+        .as_deref()
+        .map(|e| store_entity(&store, e))
+        .transpose()?;
     let now = now_local(&engine);
-    let mut evaluated_at = status.as_of.unwrap_or(now);
+    let mut evaluated_at = status.as_of;
     if args.as_of.is_some() || status.stale() {
         let cut = as_of(args.as_of.as_deref(), &engine)?;
-        evaluated_at = cut;
+        evaluated_at = Some(cut);
         if args.as_of.is_none() {
             println!("Los resultados guardados no están al día: se reevalúan al instante actual.");
         }
         let summary = evaluate_store(&mut store, &engine, cut, wall_clock())?;
         print_evaluation(&summary, cut);
     }
-    let quarter = quarter.unwrap_or_else(|| Quarter::last_complete(evaluated_at));
-    let entities = match &args.entity {
-        Some(e) => vec![e.clone()],
+    let quarter = quarter.unwrap_or_else(|| default_quarter(evaluated_at, now));
+    let entities = match entity {
+        Some(e) => vec![e],
         None => crate::store::indicators::entities_in(&store, quarter)?,
     };
     if entities.is_empty() {
@@ -522,7 +569,7 @@ fn report(args: &ReportArgs, config: &Config, db: &Path) -> Result<()> {
         .clone()
         .or_else(|| config.report.output_dir.clone())
         .unwrap_or_else(|| PathBuf::from("informes"));
-    println!("Informe del {} ({}):", quarter, quarter.name_es());
+    print_report_title(quarter, data_instant(evaluated_at, now));
     write_reports(
         &store,
         &engine,
@@ -532,6 +579,20 @@ fn report(args: &ReportArgs, config: &Config, db: &Path) -> Result<()> {
         &entities,
         &out,
     )
+}
+
+/// "Informe del 2025-Q3 (tercer trimestre de 2025):", saying when the quarter had not ended at
+/// the instant its figures describe.
+fn print_report_title(quarter: Quarter, data_at: NaiveDateTime) {
+    let mark = if in_progress(quarter, data_at) {
+        format!(
+            " — datos al {} · trimestre en curso",
+            data_at.format("%Y-%m-%d %H:%M")
+        )
+    } else {
+        String::new()
+    };
+    println!("Informe del {} ({}){mark}:", quarter, quarter.name_es());
 }
 
 /// Writes the workbook and charts of each entity, printing where and the headline figures.
@@ -557,12 +618,12 @@ fn write_reports(
         &target,
         |files| {
             println!(
-                "  {}: {} ({} casos, {} incumplimientos) en {:.1} s",
+                "  {}: {} ({} casos, {} incumplimientos) en {} s",
                 files.entity,
                 files.workbook.display(),
                 fmt_count(files.cases as u64),
                 fmt_count(files.breaches as u64),
-                files.elapsed.as_secs_f64()
+                fmt_number(files.elapsed.as_secs_f64(), 1)
             );
             for q in [Quantity::AttentionOnTime, Quantity::SolutionOnTime] {
                 if let Some(i) = files.set.indicator(q) {
@@ -583,31 +644,54 @@ fn write_reports(
     Ok(())
 }
 
-/// Prints compliance per entity and quarter of creation.
-fn print_quarters(store: &Store) -> Result<()> {
-    println!("Cumplimiento por entidad y trimestre (casos con el reloj detenido):");
+/// Prints, per entity and quarter with cases, the figures of the quarterly report: the same
+/// indicator set as the workbook (attention by quarter of creation, solution by quarter of
+/// solution, the backlog at the quarter's end), so that the console and the workbook agree.
+fn print_quarters(
+    store: &Store,
+    engine: &Engine,
+    definitions: &Definitions,
+    data_at: NaiveDateTime,
+) -> Result<()> {
+    println!("Indicadores por entidad y trimestre (los del libro de Excel):");
     println!(
-        "{:<38} {:<9} {:>6} {:>10} {:>10} {:>9} {:>9}",
-        "Entidad", "Trimestre", "Casos", "Atención", "Solución", "En riesgo", "Vencidos"
+        "{:<38} {:<19} {:>11} {:>12} {:>10} {:>10} {:>11}",
+        "Entidad", "Trimestre", "Registrados", "Solucionados", "Atención", "Solución", "Pendientes"
     );
-    let pct = |met: i64, closed: i64| {
-        if closed == 0 {
-            "—".to_owned()
-        } else {
-            format!("{:.1} %", 100.0 * met as f64 / closed as f64)
-        }
+    let pct = |set: &crate::indicators::IndicatorSet, q: Quantity| {
+        set.current
+            .total
+            .value(q)
+            .value
+            .map_or("—".to_owned(), fmt_percent)
     };
-    for q in store.dashboard().summary_by_quarter()? {
-        println!(
-            "{:<38} {:<9} {:>6} {:>10} {:>10} {:>9} {:>9}",
-            q.entity,
-            q.quarter,
-            q.tickets,
-            pct(q.attention_met, q.attention_closed),
-            pct(q.solution_met, q.solution_closed),
-            q.at_risk,
-            q.open_breached
-        );
+    for entity in store.dashboard().entities()? {
+        let mut quarters: Vec<Quarter> = store
+            .dashboard()
+            .quarters(&entity)?
+            .into_iter()
+            .filter_map(|(y, q)| Quarter::new(y, q as u8).ok())
+            .collect();
+        quarters.sort();
+        for quarter in quarters {
+            let set = crate::report::indicator_set(store, engine, definitions, &entity, quarter)?;
+            let label = if in_progress(quarter, data_at) {
+                format!("{quarter} (en curso)")
+            } else {
+                quarter.to_string()
+            };
+            let total = &set.current.total;
+            println!(
+                "{:<38} {:<19} {:>11} {:>12} {:>10} {:>10} {:>11}",
+                entity,
+                label,
+                fmt_count(total.registered),
+                fmt_count(total.solved),
+                pct(&set, Quantity::AttentionOnTime),
+                pct(&set, Quantity::SolutionOnTime),
+                fmt_count(total.backlog)
+            );
+        }
     }
     Ok(())
 }
@@ -628,5 +712,17 @@ fn bench_cmd(args: &BenchArgs, config: &Config) -> Result<()> {
         BenchTarget::Report => {
             bench::report(&engine, args.n.unwrap_or(1_000_000), args.store.as_deref())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hours;
+
+    #[test]
+    fn business_hours_are_written_the_colombian_way() {
+        assert_eq!(hours(2_178 * 3600), "2.178");
+        assert_eq!(hours(9 * 3600 + 1800), "9,50");
+        assert_eq!(hours(0), "0");
     }
 }

@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant as Clock};
 
+use chrono::NaiveDateTime;
+
 use crate::engine::Engine;
 use crate::indicators::{Definitions, DefinitionsError, IndicatorSet, Quarter};
 use crate::store::indicators::{Filters, quarter_figures, results_status};
@@ -36,6 +38,26 @@ pub enum ReportError {
     },
     #[error("no hay casos de «{entity}» creados ni solucionados en {quarter}")]
     NoData { entity: String, quarter: Quarter },
+}
+
+/// The quarter every output opens on when none is asked for — the dashboard, the API,
+/// `report`, `demo` and the `quarterly-report` job alike: the last quarter finished at the
+/// instant the figures describe ([`data_instant`]). A director files a finished quarter; the
+/// quarter in progress is shown only when asked for, and then marked ([`in_progress`]).
+pub fn default_quarter(evaluated_at: Option<NaiveDateTime>, now: NaiveDateTime) -> Quarter {
+    Quarter::last_complete(data_instant(evaluated_at, now))
+}
+
+/// The instant the figures describe: the as-of of the stored evaluation, or `now` when nothing
+/// was evaluated yet.
+pub fn data_instant(evaluated_at: Option<NaiveDateTime>, now: NaiveDateTime) -> NaiveDateTime {
+    evaluated_at.unwrap_or(now)
+}
+
+/// Whether `quarter` had not ended at the instant its figures describe: its figures are
+/// partial and every output that shows it says so.
+pub fn in_progress(quarter: Quarter, data_instant: NaiveDateTime) -> bool {
+    data_instant < quarter.end()
 }
 
 /// The link to a ticket in GLPI (`{base}/front/ticket.form.php?id={id}`), when a base URL is
@@ -282,7 +304,35 @@ pub fn write_reports(
 
 #[cfg(test)]
 mod tests {
-    use super::{slug, unique_slugs};
+    use super::{default_quarter, in_progress, slug, unique_slugs};
+    use crate::indicators::Quarter;
+
+    fn at(text: &str) -> chrono::NaiveDateTime {
+        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").expect("instant")
+    }
+
+    #[test]
+    fn the_default_quarter_is_the_last_finished_at_the_evaluation() {
+        let q = |t: &str| Quarter::parse(t).expect("quarter");
+        let now = at("2026-11-20 10:00:00");
+        // Evaluated mid-October 2025: the third quarter had ended, the fourth had not.
+        assert_eq!(
+            default_quarter(Some(at("2025-10-15 08:00:00")), now),
+            q("2025-Q3")
+        );
+        // Nothing evaluated: the last quarter finished now.
+        assert_eq!(default_quarter(None, now), q("2026-Q3"));
+        // The first instant of a quarter ends the previous one.
+        assert_eq!(
+            default_quarter(Some(at("2026-01-01 00:00:00")), now),
+            q("2025-Q4")
+        );
+        let data = at("2025-10-15 08:00:00");
+        assert!(in_progress(q("2025-Q4"), data));
+        assert!(!in_progress(q("2025-Q3"), data));
+        assert!(!in_progress(q("2025-Q4"), at("2026-01-01 00:00:00")));
+        assert!(in_progress(q("2025-Q4"), at("2025-12-31 23:59:59")));
+    }
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

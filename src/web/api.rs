@@ -18,7 +18,7 @@ use super::{ApiError, AppState};
 use crate::calendar::StretchKind;
 use crate::indicators::Quarter;
 use crate::ingest::{self, FileKind, IngestError, LoadOptions};
-use crate::model::{fold, parse_priority, priority_label_es};
+use crate::model::{listing, matching, parse_priority, priority_label_es};
 use crate::store::Store;
 use crate::store::dashboard::{ClockRow, JobRunTotal, KnownValues, TicketRow};
 pub use crate::store::dashboard::{EventItem, TicketItem};
@@ -65,7 +65,8 @@ fn given(v: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Checks the parameters and fills the defaults: the first entity, the current quarter. A
+/// Checks the parameters and fills the defaults: the first entity, the last quarter finished
+/// at the stored evaluation ([`crate::report::default_quarter`]). A
 /// value that matches nothing in the store (an entity, a quarter outside its data, a category,
 /// group, technician or priority its tickets do not have) is a 404 that lists the valid ones,
 /// answered before anything is computed. Names are matched ignoring case and accents.
@@ -74,8 +75,11 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
         Some(text) => Some(Quarter::parse(&text).map_err(|e| ApiError::BadRequest(e.to_string()))?),
         None => None,
     };
-    let now = chrono::Utc::now().timestamp();
-    let current = Quarter::containing(state.engine.default.local_from_instant(now).date());
+    let now = state
+        .engine
+        .default
+        .local_from_instant(chrono::Utc::now().timestamp());
+    let current = Quarter::containing(now.date());
     let priority = match given(&q.priority) {
         Some(p) => Some(parse_priority(&p).ok_or_else(|| {
             ApiError::BadRequest(format!("prioridad «{p}» desconocida (use 1–6 o su nombre)"))
@@ -83,6 +87,8 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
         None => None,
     };
     let entities = entities(state).await?;
+    // The same default as `report` and `demo`: the last quarter finished at the evaluation.
+    let default = crate::report::default_quarter(state.evaluated_at().await?, now);
     let entity = match given(&q.entity) {
         Some(e) => matching(&entities, &e)
             .ok_or_else(|| {
@@ -98,7 +104,7 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
         // An empty store: nothing to check against, and nothing costly to compute.
         return Ok(View {
             entity,
-            quarter: given_quarter.unwrap_or(current),
+            quarter: given_quarter.unwrap_or(default),
             filters: Filters {
                 priority,
                 category: given(&q.category),
@@ -114,7 +120,7 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
     Ok(View {
         filters: known_filters(&known, &entity, q, priority)?,
         entity,
-        quarter: given_quarter.unwrap_or(current),
+        quarter: given_quarter.unwrap_or(default),
     })
 }
 
@@ -172,37 +178,8 @@ fn known_filters(
     Ok(filters)
 }
 
-/// How many valid values an error message lists.
-const LISTED: usize = 20;
-
-/// "Title: a, b, c (y N más).", or "Title: none." when there are none.
-fn listing(title: &str, valid: &[String], none: &str) -> String {
-    if valid.is_empty() {
-        return format!("{title}: {none}.");
-    }
-    let shown = valid
-        .iter()
-        .take(LISTED)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    match valid.len().saturating_sub(LISTED) {
-        0 => format!("{title}: {shown}."),
-        more => format!("{title}: {shown} (y {more} más)."),
-    }
-}
-
 fn known_values<'a>(known: &'a KnownValues, dimension: &str) -> &'a [String] {
     known.values.get(dimension).map_or(&[], Vec::as_slice)
-}
-
-/// The value of `valid` that `wanted` names: exactly, or else ignoring case and accents.
-fn matching<'a>(valid: &'a [String], wanted: &str) -> Option<&'a str> {
-    if let Some(v) = valid.iter().find(|v| v.as_str() == wanted) {
-        return Some(v);
-    }
-    let folded = fold(wanted);
-    valid.iter().find(|v| fold(v) == folded).map(String::as_str)
 }
 
 /// A quarter is shown when it lies between the entity's first data and its last data or the

@@ -261,11 +261,20 @@ pub async fn overview(
         })
         .collect();
     let priorities: Vec<(u8, &str)> = (1..=6).rev().map(|p| (p, priority_label_es(p))).collect();
+    // The instant the tiles describe (the evaluation the set was built on); a quarter not
+    // finished by then is marked as in progress.
+    let now = state
+        .engine
+        .default
+        .local_from_instant(chrono::Utc::now().timestamp());
+    let data_at = crate::report::data_instant(set.as_of, now);
     render(
         "overview.html",
         context! {
             view => Value::from(Serde(&view)),
             quarter_name => view.quarter.name_es(),
+            in_progress => crate::report::in_progress(view.quarter, data_at),
+            data_at => data_at.format("%Y-%m-%d %H:%M").to_string(),
             entities,
             quarters,
             priorities => Value::from(Serde(&priorities)),

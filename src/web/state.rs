@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OnceCell, Semaphore};
 
@@ -127,7 +128,8 @@ pub struct AppState {
     pub web: WebConfig,
     pub glpi_base_url: Option<String>,
     cache: Mutex<HashMap<SetKey, CacheEntry>>,
-    entities: Mutex<Option<(Instant, Vec<String>)>>,
+    /// The entities in the store and the instant of the stored evaluation.
+    entities: Mutex<Option<(Instant, Catalog)>>,
     pages: Mutex<HashMap<String, (Instant, Arc<super::pages::PageData>)>>,
     known: Mutex<HashMap<String, (Instant, Arc<KnownValues>)>>,
     pub metrics: Metrics,
@@ -141,7 +143,7 @@ pub struct AppState {
     writes: Arc<tokio::sync::Mutex<()>>,
     set_flights: Flights<SetKey, Result<Arc<CachedSet>, ApiError>>,
     page_flights: Flights<String, Result<Arc<super::pages::PageData>, ApiError>>,
-    entity_flights: Flights<(), Result<Vec<String>, ApiError>>,
+    entity_flights: Flights<(), Result<Catalog, ApiError>>,
     known_flights: Flights<String, Result<Arc<KnownValues>, ApiError>>,
     pub(super) workbook_flights: Flights<std::path::PathBuf, Result<Bytes, ApiError>>,
     pub work: WorkCounts,
@@ -155,6 +157,13 @@ struct CacheEntry {
 }
 
 /// An indicator set with its JSON, ready to serve.
+/// What every request needs from the store, cached together.
+#[derive(Debug, Clone)]
+struct Catalog {
+    entities: Vec<String>,
+    evaluated_at: Option<NaiveDateTime>,
+}
+
 pub struct CachedSet {
     pub set: IndicatorSet,
     pub json: axum::body::Bytes,
@@ -539,24 +548,37 @@ impl AppState {
 
     /// Entities in the store (cached like the sets: every request needs them).
     pub async fn entities(self: &Arc<Self>) -> Result<Vec<String>, ApiError> {
-        let cached = || -> Option<Vec<String>> {
+        Ok(self.catalog().await?.entities)
+    }
+
+    /// The instant the stored results were evaluated at (`None` before any evaluation): the
+    /// instant the figures describe, which picks the default quarter.
+    pub async fn evaluated_at(self: &Arc<Self>) -> Result<Option<NaiveDateTime>, ApiError> {
+        Ok(self.catalog().await?.evaluated_at)
+    }
+
+    async fn catalog(self: &Arc<Self>) -> Result<Catalog, ApiError> {
+        let cached = || -> Option<Catalog> {
             let entities = self.entities.lock().ok()?;
-            let (at, list) = entities.as_ref()?;
-            (at.elapsed() < CACHE_TTL).then(|| list.clone())
+            let (at, catalog) = entities.as_ref()?;
+            (at.elapsed() < CACHE_TTL).then(|| catalog.clone())
         };
-        if let Some(list) = cached() {
-            return Ok(list);
+        if let Some(catalog) = cached() {
+            return Ok(catalog);
         }
         self.entity_flights
             .run((), || async move {
-                if let Some(list) = cached() {
-                    return Ok(list);
+                if let Some(catalog) = cached() {
+                    return Ok(catalog);
                 }
                 self.with_store(|s, store| {
-                    let list = store.dashboard().entities()?;
+                    let catalog = Catalog {
+                        entities: store.dashboard().entities()?,
+                        evaluated_at: crate::store::indicators::results_status(store)?.as_of,
+                    };
                     *s.entities.lock().map_err(ApiError::internal)? =
-                        Some((Instant::now(), list.clone()));
-                    Ok(list)
+                        Some((Instant::now(), catalog.clone()));
+                    Ok(catalog)
                 })
                 .await
             })

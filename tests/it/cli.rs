@@ -16,7 +16,7 @@ fn calendar_prints_holidays_and_business_time_of_a_year() {
     assert!(out.contains("2026-04-02  jueves     Jueves Santo"), "{out}");
     // 2026 has 261 weekdays and all 19 holidays fall on one: 242 business days of 9 hours.
     assert!(
-        out.contains("Total                 242         2178"),
+        out.contains("Total                 242        2.178"),
         "{out}"
     );
 }
@@ -95,7 +95,7 @@ fn demo_builds_a_store_for_two_entities_and_summarises_compliance() {
     // Same seed, same cut: the same data, so the same compliance table.
     let table = |s: &str| {
         // The compliance table, without the report lines that carry timings.
-        s.split("Cumplimiento por entidad")
+        s.split("Indicadores por entidad")
             .nth(1)
             .and_then(|t| t.split("Informe del").next())
             .map(str::to_owned)
@@ -156,6 +156,11 @@ fn as_of_accepts_a_date_alone_as_the_end_of_that_day() {
             &["--db", db, "evaluate", "--as-of", cut, "--export", &out],
         );
         assert!(o.status.success(), "{cut}: {}", stderr(&o));
+        assert!(
+            stdout(&o).contains("al 2025-12-31 23:59:59"),
+            "{}",
+            stdout(&o)
+        );
     }
     let a = std::fs::read_to_string(dir.path().join("a.duckdb.csv")).expect("export a");
     let b = std::fs::read_to_string(dir.path().join("b.duckdb.csv")).expect("export b");
@@ -229,5 +234,116 @@ fn help_and_usage_errors_are_spanish() {
         stderr(&o).contains("Uso: mesa-sla ingest [OPCIONES] <COMANDO>"),
         "{}",
         stderr(&o)
+    );
+}
+
+#[test]
+fn calendar_of_an_unknown_entity_lists_the_configured_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("conf.toml"),
+        "[[entity]]\nname = \"Alcaldía de San Isidro\"\n[entity.calendar]\n\n\
+         [[entity]]\nname = \"Gobernación\"\n[entity.calendar]\n",
+    )
+    .expect("write");
+    let calendar = |entity: &str| {
+        run(
+            dir.path(),
+            &[
+                "--config",
+                "conf.toml",
+                "calendar",
+                "--year",
+                "2026",
+                "--entity",
+                entity,
+            ],
+        )
+    };
+    let o = calendar("Alcaldia de San Isidor");
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("no hay calendario propio para la entidad «Alcaldia de San Isidor»"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Alcaldía de San Isidro, Gobernación."),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("Alcaldia de San Isidor").count(),
+        1,
+        "said once: {err}"
+    );
+    // Accents and case do not matter, nor the GLPI path before the name.
+    for name in ["alcaldia de san isidro", "Entidad Raíz > GOBERNACION"] {
+        let o = calendar(name);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert!(stdout(&o).contains("Festivos (19)"), "{}", stdout(&o));
+    }
+    // Without per-entity calendars no name is silently given the general one.
+    let o = run(dir.path(), &["calendar", "--entity", "Gobernación"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("omita --entity para ver el calendario general"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn report_of_an_unknown_entity_lists_the_store_entities() {
+    use crate::report::{hand_dir, hand_store};
+    use mesa_sla::store::Store;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("store.duckdb");
+    {
+        let mut store = Store::open(&db).expect("store");
+        hand_store(&mut store);
+    }
+    let results = || {
+        let store = Store::open(&db).expect("store");
+        mesa_sla::store::indicators::results_status(&store).expect("status")
+    };
+    let before = results();
+    let policy = hand_dir().join("policy.toml");
+    let report = |entity: &str| {
+        run(
+            dir.path(),
+            &[
+                "--db",
+                "store.duckdb",
+                "--config",
+                policy.to_str().expect("utf-8 path"),
+                "report",
+                "--quarter",
+                "2025-Q3",
+                "--entity",
+                entity,
+                "--as-of",
+                "2026-03-31 12:00:00",
+                "--out",
+                "salida",
+            ],
+        )
+    };
+    let o = report("Pruebas");
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("no existe la entidad «Pruebas» en la base. Entidades en la base: Prueba."),
+        "{err}"
+    );
+    // Nothing was re-evaluated for a wrong name.
+    assert_eq!(results(), before);
+    assert!(!dir.path().join("salida").exists());
+    // Case and accents do not matter; the files carry the stored name.
+    let o = report("PRUEBÁ");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        dir.path()
+            .join("salida/indicadores_prueba_2025-Q3.xlsx")
+            .exists()
     );
 }

@@ -541,7 +541,7 @@ fn report_bad_inputs_end_in_clear_errors_and_leave_the_store_unchanged() {
         (&["--quarter", "2025-Q7"], "trimestre «2025-Q7» no válido"),
         (
             &["--quarter", "2025-Q3", "--entity", "Nadie"],
-            "no hay casos de «Nadie» creados ni solucionados en 2025-Q3",
+            "no existe la entidad «Nadie» en la base. Entidades en la base: Prueba.",
         ),
         (
             &["--quarter", "2019-Q1"],

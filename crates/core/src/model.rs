@@ -256,6 +256,36 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// How many valid values an error message lists.
+pub const LISTED: usize = 20;
+
+/// "Title: a, b, c (y N más).", or "Title: none." when there are none: the valid values an
+/// error message offers, at most [`LISTED`] of them.
+pub fn listing(title: &str, valid: &[String], none: &str) -> String {
+    if valid.is_empty() {
+        return format!("{title}: {none}.");
+    }
+    let shown = valid
+        .iter()
+        .take(LISTED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    match valid.len().saturating_sub(LISTED) {
+        0 => format!("{title}: {shown}."),
+        more => format!("{title}: {shown} (y {more} más)."),
+    }
+}
+
+/// The value of `valid` that `wanted` names: exactly, or else ignoring case and accents.
+pub fn matching<'a>(valid: &'a [String], wanted: &str) -> Option<&'a str> {
+    if let Some(v) = valid.iter().find(|v| v.as_str() == wanted) {
+        return Some(v);
+    }
+    let folded = fold(wanted);
+    valid.iter().find(|v| fold(v) == folded).map(String::as_str)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
