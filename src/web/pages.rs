@@ -273,6 +273,8 @@ pub async fn overview(
             tiles => Value::from(Serde(&tiles)),
             charts,
             workbook_url => format!("/descargas/indicadores.xlsx?{query}"),
+            filters_text => set.filters_text(),
+            as_of => set.as_of.map(|t| t.format("%d/%m/%Y %H:%M").to_string()),
             at_risk => Value::from(Serde(rows(at_risk))),
             breaches => Value::from(Serde(rows(breaches))),
         },
@@ -467,9 +469,14 @@ pub async fn workbook(
     let slug = state
         .with_store(move |_, store| Ok(crate::report::entity_slug(store, &entity)?))
         .await?;
-    let name = format!("indicadores_{slug}_{}.xlsx", view.quarter);
-    let path = state.downloads.path().join(&name);
-    // One generation per workbook: concurrent downloads of it wait for that one.
+    let name = download_name(&slug, &view);
+    // The file (and with it the single-flight key) depends on every filter: a digest of them,
+    // since two filter values can share a file-name form ("José" and "Jose").
+    let path = state
+        .downloads
+        .path()
+        .join(format!("{}_{}", filters_digest(&view.filters), name));
+    // One generation per workbook and filters: concurrent downloads of it wait for that one.
     let bytes = state
         .workbook_flights
         .run(path.clone(), || workbook_bytes(&state, view, path))
@@ -488,6 +495,28 @@ pub async fn workbook(
         bytes,
     )
         .into_response())
+}
+
+/// The downloaded workbook's name: entity, quarter and, when the view is filtered, the
+/// filters ("indicadores_alcaldia_2026-Q3_prioridad-alta.xlsx").
+fn download_name(slug: &str, view: &api::View) -> String {
+    let mut stem = format!("indicadores_{slug}_{}", view.quarter);
+    let described = view.filters.describe();
+    if !described.is_empty() {
+        stem = format!("{stem}_{}", crate::report::slug(&described.join(" ")));
+    }
+    format!("{stem}.xlsx")
+}
+
+/// A short digest of a view's filters, for the generated file's path.
+fn filters_digest(filters: &crate::store::indicators::Filters) -> String {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::to_string(filters).unwrap_or_default();
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Whether the workbook at `path` was generated less than [`WORKBOOK_TTL`] ago.
@@ -518,12 +547,16 @@ async fn workbook_bytes(
             if !fresh(&path) {
                 let scratch =
                     tempfile::tempdir_in(s.downloads.path()).map_err(ApiError::internal)?;
-                let files = crate::report::write_entity_report(
+                let scope = crate::report::ReportScope {
+                    entity: &view.entity,
+                    quarter: view.quarter,
+                    filters: &view.filters,
+                };
+                let files = crate::report::write_filtered_report(
                     store,
                     &s.engine,
                     &s.definitions,
-                    &view.entity,
-                    view.quarter,
+                    scope,
                     s.glpi_base_url.as_deref(),
                     scratch.path(),
                 )?;

@@ -25,7 +25,7 @@ pub struct App {
 }
 
 impl App {
-    async fn get(&self, target: &str) -> Response {
+    pub async fn get(&self, target: &str) -> Response {
         send(&self.addr, "GET", target, None, None).await
     }
 
@@ -394,7 +394,7 @@ async fn hostile_parameters_are_bound_never_spliced() {
 }
 
 /// HTML text with the entities the templates write turned back into characters.
-fn unescape(html: &str) -> String {
+pub fn unescape(html: &str) -> String {
     html.replace("&#x2f;", "/")
         .replace("&#x27;", "'")
         .replace("&quot;", "\"")
@@ -404,7 +404,7 @@ fn unescape(html: &str) -> String {
 }
 
 /// Each body row of the table with that `id`, its cells' text joined by ` | `.
-fn table_rows(html: &str, id: &str) -> Vec<String> {
+pub fn table_rows(html: &str, id: &str) -> Vec<String> {
     let table = html
         .split(&format!("<table id=\"{id}\">"))
         .nth(1)
