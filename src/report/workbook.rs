@@ -970,16 +970,23 @@ fn table_sheet(
     ws.set_row_height(0, 30)?;
     let mut row = 0u32;
     let mut links = 0usize;
-    stream_quarter_list(list.store, which, list.entity, list.quarter, list.filters, |batch| {
-        write_batch(
-            ws,
-            batch,
-            columns,
-            list.base.as_deref(),
-            &mut row,
-            &mut links,
-        )
-    })?;
+    stream_quarter_list(
+        list.store,
+        which,
+        list.entity,
+        list.quarter,
+        list.filters,
+        |batch| {
+            write_batch(
+                ws,
+                batch,
+                columns,
+                list.base.as_deref(),
+                &mut row,
+                &mut links,
+            )
+        },
+    )?;
     if row == 0 {
         ws.write_string(1, 0, "Sin registros en el periodo.")?;
     }

@@ -9,8 +9,8 @@ use duckdb::{Connection, params};
 use serde::Serialize;
 
 use super::indicators::Filters;
-use crate::indicators::Quarter;
 use super::{Store, StoreError, queries};
+use crate::indicators::Quarter;
 
 /// The dashboard's reads, on one connection.
 pub struct Dashboard<'a> {

@@ -61,7 +61,12 @@ async fn breach_lists_hold_exactly_the_breaches_of_the_quarter_and_filters() {
         .await
         .json();
     assert_eq!(breach_keys(&alta), keys(&[("3", "solution")]));
-    assert!(alta.as_array().expect("list").iter().all(|b| b["priority"] == 4));
+    assert!(
+        alta.as_array()
+            .expect("list")
+            .iter()
+            .all(|b| b["priority"] == 4)
+    );
     // Baja: ticket 4 in the quarter it was solved in, not in the one it was created in.
     let baja = app
         .get("/api/v1/breaches?entity=Prueba&quarter=2025-Q3&priority=Baja")
@@ -80,7 +85,10 @@ async fn breach_lists_hold_exactly_the_breaches_of_the_quarter_and_filters() {
     );
     let rows = table_rows(&page, "incumplimientos");
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert!(rows[0].starts_with("<a href=\"/casos/glpi/3\">3</a> |"), "{rows:?}");
+    assert!(
+        rows[0].starts_with("<a href=\"/casos/glpi/3\">3</a> |"),
+        "{rows:?}"
+    );
     // The at-risk list is about now, and says so with the evaluation's date (the cut of
     // report::hand_store).
     assert!(page.contains("En riesgo ahora"), "{page}");
@@ -123,7 +131,9 @@ async fn a_filtered_download_shows_the_filtered_tiles() {
     let app = spawn_app(WebConfig::default()).await;
     let view = "entity=Prueba&quarter=2025-Q3";
     // The unfiltered workbook first: a filtered one must not be served its copy.
-    let all = app.get(&format!("/descargas/indicadores.xlsx?{view}")).await;
+    let all = app
+        .get(&format!("/descargas/indicadores.xlsx?{view}"))
+        .await;
     assert_eq!(all.status, 200);
     let (filters, all_rows, cases, breaches) = summary_rows(&all.body);
     assert_eq!(filters, "Filtros: ninguno (todos los casos)");
@@ -151,7 +161,10 @@ async fn a_filtered_download_shows_the_filtered_tiles() {
     let indicators = json["indicators"].as_array().expect("indicators");
     assert_eq!(rows.len(), indicators.len());
     for ((name, shown), ind) in rows.iter().zip(indicators) {
-        assert_eq!(name, ind["definition"]["nombre"].as_str().unwrap_or_default());
+        assert_eq!(
+            name,
+            ind["definition"]["nombre"].as_str().unwrap_or_default()
+        );
         let want = ind["value"].as_f64().map(|v| {
             // Percentages are stored as fractions with a % format (unidad "%").
             if ind["definition"]["unidad"] == "%" {
@@ -188,7 +201,9 @@ async fn a_filtered_download_shows_the_filtered_tiles() {
     // And the page's download link carries them and says so.
     let page = unescape(&app.get(&format!("/?{view}&priority=4")).await.text());
     assert!(
-        page.contains("href=\"/descargas/indicadores.xlsx?entity=Prueba&quarter=2025-Q3&priority=4\""),
+        page.contains(
+            "href=\"/descargas/indicadores.xlsx?entity=Prueba&quarter=2025-Q3&priority=4\""
+        ),
         "{page}"
     );
     assert!(page.contains("con estos filtros: 2025-Q3 · Filtros: Prioridad: Alta"));
