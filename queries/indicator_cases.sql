@@ -1,7 +1,8 @@
 -- Every ticket of one entity and quarter (created or solved in it), for the *Casos* sheet.
 -- Requesters are personal data (Ley 1581 de 2012) the indicators do not need: left out.
 -- Parameters: $1 entity, $2 quarter start, $3 quarter end (exclusive); $4, $5 a range of creation
--- dates, so that the sheet can be read in parts.
+-- dates, so that the sheet can be read in parts; $6 priority, $7 category, $8 group, $9
+-- technician: the dashboard's filters, NULL for all.
 SELECT t.source, t.ticket_id, t.title, t.type, t.priority, t.category, t.service, t.technician,
        t.tech_group, t.status, t.created_at,
        a.stopped_at AS attended_at, s.stopped_at AS solved_at, s.closed_at,
@@ -17,6 +18,10 @@ LEFT JOIN sla_results s
     ON s.source = t.source AND s.ticket_id = t.ticket_id AND s.metric = 'solution'
 WHERE t.entity = $1
   AND t.created_at >= CAST($4 AS TIMESTAMP) AND t.created_at < CAST($5 AS TIMESTAMP)
+  AND (CAST($6 AS VARCHAR) IS NULL OR CAST(t.priority AS VARCHAR) = CAST($6 AS VARCHAR))
+  AND (CAST($7 AS VARCHAR) IS NULL OR t.category = CAST($7 AS VARCHAR))
+  AND (CAST($8 AS VARCHAR) IS NULL OR t.tech_group = CAST($8 AS VARCHAR))
+  AND (CAST($9 AS VARCHAR) IS NULL OR t.technician = CAST($9 AS VARCHAR))
   AND ((t.created_at >= CAST($2 AS TIMESTAMP) AND t.created_at < CAST($3 AS TIMESTAMP))
     OR (s.stopped_at >= CAST($2 AS TIMESTAMP) AND s.stopped_at < CAST($3 AS TIMESTAMP)))
 ORDER BY t.created_at, t.source, TRY_CAST(t.ticket_id AS BIGINT) NULLS LAST, t.ticket_id;

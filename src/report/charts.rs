@@ -196,7 +196,10 @@ fn draw<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let root = root.margin(12, 0, 0, 0);
-    let subtitle = format!("{} · {}", set.entity, set.quarter);
+    let mut subtitle = format!("{} · {}", set.entity, set.quarter);
+    if !set.filters.is_empty() {
+        subtitle = shorten(&format!("{subtitle} · {}", set.filters.join(" · ")), 100);
+    }
     let title = CHARTS.iter().find(|c| c.0 == name).map_or(name, |c| c.1);
     let area = root.titled(title, (FONT, 34).into_font().style(FontStyle::Bold))?;
     let (top, area) = area.split_vertically(32);

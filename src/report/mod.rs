@@ -102,14 +102,9 @@ pub fn filtered_indicator_set(
     let current = quarter_figures(store, entity, quarter, closing_limit, filters)?;
     let previous = quarter_figures(store, entity, quarter.previous(), closing_limit, filters)?;
     let as_of = results_status(store)?.as_of;
-    Ok(IndicatorSet::build(
-        entity,
-        quarter,
-        as_of,
-        definitions,
-        current,
-        previous,
-    ))
+    let mut set = IndicatorSet::build(entity, quarter, as_of, definitions, current, previous);
+    set.filters = filters.describe();
+    Ok(set)
 }
 
 /// DuckDB's memory cap while a report runs: the aggregation then stays around 1 GB (spilling
@@ -227,6 +222,38 @@ pub fn write_entity_report(
     glpi_base_url: Option<&str>,
     dir: &Path,
 ) -> Result<ReportFiles, ReportError> {
+    let scope = ReportScope {
+        entity,
+        quarter,
+        filters: &Filters::default(),
+    };
+    write_filtered_report(store, engine, definitions, scope, glpi_base_url, dir)
+}
+
+/// What one report covers: an entity, a quarter and the dashboard's filters.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportScope<'a> {
+    pub entity: &'a str,
+    pub quarter: Quarter,
+    pub filters: &'a Filters,
+}
+
+/// [`write_entity_report`] restricted to the cases a dashboard view's filters select (the
+/// dashboard's download): every sheet and chart counts only those, and says which filters
+/// apply ("Filtros" in *Resumen*, the charts' subtitle).
+pub fn write_filtered_report(
+    store: &Store,
+    engine: &Engine,
+    definitions: &Definitions,
+    scope: ReportScope<'_>,
+    glpi_base_url: Option<&str>,
+    dir: &Path,
+) -> Result<ReportFiles, ReportError> {
+    let ReportScope {
+        entity,
+        quarter,
+        filters,
+    } = scope;
     let started = Clock::now();
     let _limit = store.cap_memory(REPORT_DUCKDB_MEMORY)?;
     let stem = format!("{}_{}", entity_slug(store, entity)?, quarter);
@@ -235,7 +262,9 @@ pub fn write_entity_report(
     // writes the case sheets, which need only the entity and the quarter.
     let other = store.try_clone()?;
     let (stats, set) = std::thread::scope(|s| {
-        let job = s.spawn(move || indicator_set(&other, engine, definitions, entity, quarter));
+        let job = s.spawn(move || {
+            filtered_indicator_set(&other, engine, definitions, entity, quarter, filters)
+        });
         let set = || {
             let set = job
                 .join()
@@ -248,7 +277,15 @@ pub fn write_entity_report(
             }
             Ok(set)
         };
-        workbook::write(store, entity, quarter, glpi_base_url, &workbook_path, set)
+        workbook::write(
+            store,
+            entity,
+            quarter,
+            filters,
+            glpi_base_url,
+            &workbook_path,
+            set,
+        )
     })?;
     let charts_dir = dir.join("graficos");
     std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Io {

@@ -18,7 +18,7 @@ use crate::indicators::{
 };
 use crate::model::{Status, TicketType, priority_label_es};
 use crate::store::arrow_cols::{bools, f64s, i64s, strs};
-use crate::store::indicators::{QuarterList, stream_quarter_list};
+use crate::store::indicators::{Filters, QuarterList, stream_quarter_list};
 use crate::store::{Store, StoreError};
 
 /// Excel allows at most 65,530 hyperlinks per sheet; later breaches get the id as plain text.
@@ -122,6 +122,7 @@ pub fn write(
     store: &Store,
     entity: &str,
     quarter: Quarter,
+    filters: &Filters,
     glpi_base_url: Option<&str>,
     path: &Path,
     set: impl FnOnce() -> Result<IndicatorSet, ReportError>,
@@ -137,6 +138,7 @@ pub fn write(
         store,
         entity,
         quarter,
+        filters,
         base: glpi_base_url.map(|u| u.trim_end_matches('/').to_owned()),
     };
     let ws = wb.add_worksheet_with_low_memory().map_err(&err)?;
@@ -304,6 +306,7 @@ fn summary_title(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
         ),
         &f.subtitle,
     )?;
+    ws.write_string_with_format(2, 0, set.filters_text(), &f.subtitle)?;
     Ok(())
 }
 
@@ -912,6 +915,7 @@ struct ListScope<'a> {
     store: &'a Store,
     entity: &'a str,
     quarter: Quarter,
+    filters: &'a Filters,
     base: Option<String>,
 }
 
@@ -966,16 +970,23 @@ fn table_sheet(
     ws.set_row_height(0, 30)?;
     let mut row = 0u32;
     let mut links = 0usize;
-    stream_quarter_list(list.store, which, list.entity, list.quarter, |batch| {
-        write_batch(
-            ws,
-            batch,
-            columns,
-            list.base.as_deref(),
-            &mut row,
-            &mut links,
-        )
-    })?;
+    stream_quarter_list(
+        list.store,
+        which,
+        list.entity,
+        list.quarter,
+        list.filters,
+        |batch| {
+            write_batch(
+                ws,
+                batch,
+                columns,
+                list.base.as_deref(),
+                &mut row,
+                &mut links,
+            )
+        },
+    )?;
     if row == 0 {
         ws.write_string(1, 0, "Sin registros en el periodo.")?;
     }

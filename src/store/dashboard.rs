@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::indicators::Filters;
 use super::{Store, StoreError, queries};
+use crate::indicators::Quarter;
 
 /// The dashboard's reads, on one connection.
 pub struct Dashboard<'a> {
@@ -150,60 +151,55 @@ impl Dashboard<'_> {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Open clocks at risk of an entity, least business time left first.
+    /// Open clocks at risk of an entity, least business time left first. The list is about
+    /// now (the last evaluation): it honours the filters but has no period.
     pub fn at_risk(
         &self,
         entity: &str,
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<TicketItem>, StoreError> {
-        self.ticket_list(queries::WEB_AT_RISK, entity, filters, limit)
-    }
-
-    /// Latest breaches of an entity, open ones first.
-    pub fn breaches(
-        &self,
-        entity: &str,
-        filters: &Filters,
-        limit: usize,
-    ) -> Result<Vec<TicketItem>, StoreError> {
-        self.ticket_list(queries::WEB_BREACHES, entity, filters, limit)
-    }
-
-    fn ticket_list(
-        &self,
-        sql: &str,
-        entity: &str,
-        f: &Filters,
-        limit: usize,
-    ) -> Result<Vec<TicketItem>, StoreError> {
-        let priority = f.priority.map(|p| p.to_string());
-        let mut stmt = self.conn.prepare(sql)?;
+        let priority = filters.priority.map(|p| p.to_string());
+        let mut stmt = self.conn.prepare(queries::WEB_AT_RISK)?;
         let rows = stmt.query_map(
             params![
                 entity,
                 priority,
-                f.category,
-                f.group,
-                f.technician,
+                filters.category,
+                filters.group,
+                filters.technician,
                 limit as i64
             ],
-            |r| {
-                Ok(TicketItem {
-                    source: r.get(0)?,
-                    ticket_id: r.get(1)?,
-                    title: r.get(2)?,
-                    priority: r.get(3)?,
-                    category: r.get(4)?,
-                    technician: r.get(5)?,
-                    group: r.get(6)?,
-                    metric: r.get(7)?,
-                    business_seconds: r.get(8)?,
-                    target_seconds: r.get(9)?,
-                    margin_seconds: r.get(10)?,
-                    at: r.get(11)?,
-                })
-            },
+            ticket_item,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Latest breaches of an entity in a quarter, open ones first. A breach is in the quarter
+    /// its indicator counts it in (`web_breaches.sql`): attention by the ticket's creation,
+    /// solution by when the clock stopped, an open solution clock by the ticket's creation.
+    pub fn breaches(
+        &self,
+        entity: &str,
+        quarter: Quarter,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<TicketItem>, StoreError> {
+        let priority = filters.priority.map(|p| p.to_string());
+        let ts = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+        let mut stmt = self.conn.prepare(queries::WEB_BREACHES)?;
+        let rows = stmt.query_map(
+            params![
+                entity,
+                priority,
+                filters.category,
+                filters.group,
+                filters.technician,
+                ts(quarter.start()),
+                ts(quarter.end()),
+                limit as i64
+            ],
+            ticket_item,
         )?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
@@ -360,4 +356,22 @@ impl Dashboard<'_> {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// A row of `web_at_risk.sql` or `web_breaches.sql`.
+fn ticket_item(r: &duckdb::Row<'_>) -> duckdb::Result<TicketItem> {
+    Ok(TicketItem {
+        source: r.get(0)?,
+        ticket_id: r.get(1)?,
+        title: r.get(2)?,
+        priority: r.get(3)?,
+        category: r.get(4)?,
+        technician: r.get(5)?,
+        group: r.get(6)?,
+        metric: r.get(7)?,
+        business_seconds: r.get(8)?,
+        target_seconds: r.get(9)?,
+        margin_seconds: r.get(10)?,
+        at: r.get(11)?,
+    })
 }

@@ -82,6 +82,24 @@ impl Filters {
     pub fn is_empty(&self) -> bool {
         *self == Filters::default()
     }
+
+    /// The filters as a reader sees them ("Prioridad: Alta"), in the page's order.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(p) = self.priority {
+            out.push(format!("Prioridad: {}", priority_label_es(p)));
+        }
+        for (label, value) in [
+            ("Categoría", &self.category),
+            ("Grupo", &self.group),
+            ("Técnico", &self.technician),
+        ] {
+            if let Some(v) = value {
+                out.push(format!("{label}: {v}"));
+            }
+        }
+        out
+    }
 }
 
 /// Entities with tickets created or solved in the quarter.
@@ -313,6 +331,7 @@ pub fn stream_quarter_list<E: From<StoreError>>(
     list: QuarterList,
     entity: &str,
     quarter: Quarter,
+    filters: &Filters,
     mut write: impl FnMut(&RecordBatch) -> Result<(), E>,
 ) -> Result<(), E> {
     let sql = match list {
@@ -330,16 +349,27 @@ pub fn stream_quarter_list<E: From<StoreError>>(
         );
     }
     bounds.push(end.clone());
+    let priority = filters.priority.map(|p| p.to_string());
     let other = store.try_clone()?;
     std::thread::scope(|s| -> Result<(), E> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RecordBatch>, StoreError>>(1);
-        let (start, end, bounds) = (&start, &end, &bounds);
+        let (start, end, bounds, priority) = (&start, &end, &bounds, &priority);
         s.spawn(move || {
             for w in bounds.windows(2) {
                 let part = (|| -> Result<Vec<RecordBatch>, StoreError> {
                     let mut stmt = other.conn.prepare(sql)?;
                     Ok(stmt
-                        .query_arrow(params![entity, start, end, w[0], w[1]])?
+                        .query_arrow(params![
+                            entity,
+                            start,
+                            end,
+                            w[0],
+                            w[1],
+                            priority,
+                            filters.category,
+                            filters.group,
+                            filters.technician
+                        ])?
                         .collect())
                 })();
                 let failed = part.is_err();

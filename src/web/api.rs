@@ -321,9 +321,10 @@ pub async fn indicators(
 /// The ticket lists of a view.
 #[derive(Debug, Clone, Copy)]
 pub enum TicketList {
-    /// Open clocks at risk, least business time left first.
+    /// Open clocks at risk now, least business time left first (no period: the view's quarter
+    /// does not apply, its other filters do).
     AtRisk,
-    /// Latest breaches, open ones first.
+    /// Latest breaches of the view's quarter, open ones first.
     Breaches,
 }
 
@@ -337,7 +338,9 @@ pub fn ticket_list(
     let dashboard = store.dashboard();
     Ok(match list {
         TicketList::AtRisk => dashboard.at_risk(&view.entity, &view.filters, limit)?,
-        TicketList::Breaches => dashboard.breaches(&view.entity, &view.filters, limit)?,
+        TicketList::Breaches => {
+            dashboard.breaches(&view.entity, view.quarter, &view.filters, limit)?
+        }
     })
 }
 

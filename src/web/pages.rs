@@ -125,7 +125,9 @@ struct Row {
     at: String,
 }
 
-fn rows(items: Vec<TicketItem>) -> Vec<Row> {
+/// The list rows; `no_instant` is said where an item has no instant: an at-risk clock without
+/// a deadline is on hold (its deadline moves with the pause), a breach without a stop is open.
+fn rows(items: Vec<TicketItem>, no_instant: &'static str) -> Vec<Row> {
     items
         .into_iter()
         .map(|t| Row {
@@ -141,7 +143,7 @@ fn rows(items: Vec<TicketItem>) -> Vec<Row> {
             at: t
                 .at
                 .map(|a| a.format("%d/%m/%Y %H:%M").to_string())
-                .unwrap_or_else(|| "abierto".into()),
+                .unwrap_or_else(|| no_instant.into()),
             source: t.source,
             ticket_id: t.ticket_id,
             title: t.title.unwrap_or_default(),
@@ -282,8 +284,10 @@ pub async fn overview(
             tiles => Value::from(Serde(&tiles)),
             charts,
             workbook_url => format!("/descargas/indicadores.xlsx?{query}"),
-            at_risk => Value::from(Serde(rows(at_risk))),
-            breaches => Value::from(Serde(rows(breaches))),
+            filters_text => set.filters_text(),
+            as_of => set.as_of.map(|t| t.format("%d/%m/%Y %H:%M").to_string()),
+            at_risk => Value::from(Serde(rows(at_risk, "en pausa"))),
+            breaches => Value::from(Serde(rows(breaches, "abierto"))),
         },
     )
 }
@@ -513,9 +517,14 @@ pub async fn workbook(
     let slug = state
         .with_store(move |_, store| Ok(crate::report::entity_slug(store, &entity)?))
         .await?;
-    let name = format!("indicadores_{slug}_{}.xlsx", view.quarter);
-    let path = state.downloads.path().join(&name);
-    // One generation per workbook: concurrent downloads of it wait for that one.
+    let name = download_name(&slug, &view);
+    // The file (and with it the single-flight key) depends on every filter: a digest of them,
+    // since two filter values can share a file-name form ("José" and "Jose").
+    let path = state
+        .downloads
+        .path()
+        .join(format!("{}_{}", filters_digest(&view.filters), name));
+    // One generation per workbook and filters: concurrent downloads of it wait for that one.
     let bytes = state
         .workbook_flights
         .run(path.clone(), || workbook_bytes(&state, view, path))
@@ -534,6 +543,28 @@ pub async fn workbook(
         bytes,
     )
         .into_response())
+}
+
+/// The downloaded workbook's name: entity, quarter and, when the view is filtered, the
+/// filters ("indicadores_alcaldia_2026-Q3_prioridad-alta.xlsx").
+fn download_name(slug: &str, view: &api::View) -> String {
+    let mut stem = format!("indicadores_{slug}_{}", view.quarter);
+    let described = view.filters.describe();
+    if !described.is_empty() {
+        stem = format!("{stem}_{}", crate::report::slug(&described.join(" ")));
+    }
+    format!("{stem}.xlsx")
+}
+
+/// A short digest of a view's filters, for the generated file's path.
+fn filters_digest(filters: &crate::store::indicators::Filters) -> String {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::to_string(filters).unwrap_or_default();
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Whether the workbook at `path` was generated less than [`WORKBOOK_TTL`] ago.
@@ -564,12 +595,16 @@ async fn workbook_bytes(
             if !fresh(&path) {
                 let scratch =
                     tempfile::tempdir_in(s.downloads.path()).map_err(ApiError::internal)?;
-                let files = crate::report::write_entity_report(
+                let scope = crate::report::ReportScope {
+                    entity: &view.entity,
+                    quarter: view.quarter,
+                    filters: &view.filters,
+                };
+                let files = crate::report::write_filtered_report(
                     store,
                     &s.engine,
                     &s.definitions,
-                    &view.entity,
-                    view.quarter,
+                    scope,
                     s.glpi_base_url.as_deref(),
                     scratch.path(),
                 )?;

@@ -28,4 +28,5 @@ mod store;
 mod store_open;
 mod volume;
 mod web;
+mod web_lists;
 mod web_load;

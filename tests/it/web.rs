@@ -25,7 +25,7 @@ pub struct App {
 }
 
 impl App {
-    async fn get(&self, target: &str) -> Response {
+    pub async fn get(&self, target: &str) -> Response {
         send(&self.addr, "GET", target, None, None).await
     }
 
@@ -394,7 +394,7 @@ async fn hostile_parameters_are_bound_never_spliced() {
 }
 
 /// HTML text with the entities the templates write turned back into characters.
-fn unescape(html: &str) -> String {
+pub fn unescape(html: &str) -> String {
     html.replace("&#x2f;", "/")
         .replace("&#x27;", "'")
         .replace("&quot;", "\"")
@@ -403,9 +403,9 @@ fn unescape(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Each body row of the table with that `id`, its cells' text joined by ` | `.
 /// The hand-computed quarter plus ticket 5, on hold at the cut (2025-12-31 23:59:59): opened
-/// Monday 29 December 2025 08:00 (Alta), taken 08:30, waiting since 10:00.
+/// Monday 29 December 2025 08:00 (Alta), taken 08:30, waiting since 13:00: 5 h of its 8 h
+/// solution target used, past the 50 % warning, so at risk while on hold.
 fn hand_store_with_a_ticket_on_hold(store: &mut Store) {
     hand_store(store);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -421,7 +421,7 @@ fn hand_store_with_a_ticket_on_hold(store: &mut Store) {
         &events,
         "source,ticket_id,seq,at,kind,old_value,new_value,actor\n\
          glpi,5,1,2025-12-29 08:30:00,status,new,assigned,Ana\n\
-         glpi,5,2,2025-12-29 10:00:00,status,assigned,waiting,Ana\n",
+         glpi,5,2,2025-12-29 13:00:00,status,assigned,waiting,Ana\n",
     )
     .expect("events");
     for path in [tickets, events] {
@@ -441,7 +441,7 @@ async fn ticket_page_shows_when_a_clock_is_due_or_on_hold() {
     )
     .await;
     let page = unescape(&app.get("/casos/glpi/5").await.text());
-    // Attention: 08:00 → 08:30, met, ended. Solution: 08:00 → 10:00 counted (2 h of 8), then on
+    // Attention: 08:00 → 08:30, met, ended. Solution: 08:00 → 13:00 counted (5 h of 8), then on
     // hold until the cut: its deadline moves with the pause, so the page says since when.
     let rows = table_rows(&page, "relojes");
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -451,16 +451,22 @@ async fn ticket_page_shows_when_a_clock_is_due_or_on_hold() {
         "{rows:?}"
     );
     assert!(
-        rows[1].starts_with("Solución | 8,0 h | 2,0 h |")
-            && rows[1].ends_with("| En curso | en pausa desde 29/12/2025 10:00 |  | General"),
+        rows[1].starts_with("Solución | 8,0 h | 5,0 h |")
+            && rows[1].ends_with("| En riesgo | en pausa desde 29/12/2025 13:00 |  | General"),
         "{rows:?}"
     );
     // The footer no longer claims there are no pauses.
     assert!(!page.contains("sin pausas"), "{page}");
     assert!(page.contains("descuenta las pausas"), "{page}");
+    // In the overview's at-risk list it is "en pausa", not "abierto": 3 h left, no deadline.
+    let overview = unescape(&app.get("/?entity=Prueba&quarter=2025-Q4").await.text());
+    let at_risk = table_rows(&overview, "en-riesgo");
+    assert_eq!(at_risk.len(), 1, "{at_risk:?}");
+    assert!(at_risk[0].ends_with("| 3,0 h | en pausa"), "{at_risk:?}");
 }
 
-fn table_rows(html: &str, id: &str) -> Vec<String> {
+/// Each body row of the table with that `id`, its cells' text joined by ` | `.
+pub fn table_rows(html: &str, id: &str) -> Vec<String> {
     let table = html
         .split(&format!("<table id=\"{id}\">"))
         .nth(1)

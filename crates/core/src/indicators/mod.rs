@@ -242,6 +242,9 @@ pub struct IndicatorSet {
     pub previous_quarter: Quarter,
     /// The instant the SLA results were evaluated at (open tickets are measured up to it).
     pub as_of: Option<NaiveDateTime>,
+    /// The filters the figures are restricted to, as shown to a reader ("Prioridad: Alta");
+    /// empty: every case of the entity.
+    pub filters: Vec<String>,
     pub general: General,
     pub indicators: Vec<Indicator>,
     pub current: QuarterFigures,
@@ -284,10 +287,20 @@ impl IndicatorSet {
             quarter,
             previous_quarter,
             as_of,
+            filters: Vec::new(),
             general: definitions.general.clone(),
             indicators,
             current,
             previous,
+        }
+    }
+
+    /// The "Filtros" line of the reports: the filters, or that every case counts.
+    pub fn filters_text(&self) -> String {
+        if self.filters.is_empty() {
+            "Filtros: ninguno (todos los casos)".to_owned()
+        } else {
+            format!("Filtros: {}", self.filters.join(" · "))
         }
     }
 
