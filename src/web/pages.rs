@@ -276,7 +276,7 @@ pub async fn overview(
             view => Value::from(Serde(&view)),
             quarter_name => view.quarter.name_es(),
             in_progress => crate::report::in_progress(view.quarter, data_at),
-            data_at => data_at.format("%Y-%m-%d %H:%M").to_string(),
+            data_at => data_at.format("%d/%m/%Y %H:%M").to_string(),
             entities,
             quarters,
             priorities => Value::from(Serde(&priorities)),

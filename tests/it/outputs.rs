@@ -185,7 +185,7 @@ async fn the_quarter_in_progress_at_the_data_instant_is_marked() {
     let (status, page) = get(&app.addr, "/?entity=Prueba&quarter=2025-Q4").await;
     assert_eq!(status, 200, "{page}");
     assert!(
-        page.contains("Datos al 2025-12-31 23:59 · trimestre en curso"),
+        crate::web::unescape(&page).contains("Datos al 31/12/2025 23:59 · trimestre en curso"),
         "{page}"
     );
     let (status, page) = get(&app.addr, "/?entity=Prueba&quarter=2025-Q3").await;
