@@ -15,11 +15,11 @@ use crate::cli::{
     IngestArgs, IngestFormat, InitArgs, ReportArgs, RunJobArgs, ServeArgs,
 };
 use crate::config::{Config, EXAMPLE};
-use crate::engine::Engine;
+use crate::engine::{Engine, EntityLookupError};
 use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
 use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_number, fmt_percent};
 use crate::ingest::{self, FileKind, IngestSummary, LoadOptions, Record, glpi, glpi_api};
-use crate::model::{listing, matching};
+use crate::model::{entity_leaf, listing};
 use crate::report::{data_instant, default_quarter, in_progress};
 use crate::store::Store;
 use crate::{bench, demo};
@@ -87,16 +87,22 @@ const MONTHS: [&str; 12] = [
     "diciembre",
 ];
 
-/// The calendar of an entity named on the command line: one configured in `[[entity]]`,
-/// named exactly or ignoring case and accents (or by the last part of a GLPI path). Any other
-/// name is an error listing the valid ones, never the general calendar in silence.
+/// The calendar of an entity named on the command line: one configured in `[[entity]]`, named
+/// by its full GLPI path, the last part of the path or its short name, exactly or ignoring case
+/// and accents. Any other name is an error listing the valid ones, never the general calendar
+/// in silence; a last part shared by two entities asks for the full path.
 fn calendar_of<'a>(engine: &'a Engine, wanted: &str) -> Result<&'a std::sync::Arc<Calendar>> {
     let mut names: Vec<String> = engine.by_entity.keys().cloned().collect();
     names.sort();
-    let leaf = wanted.rsplit('>').next().unwrap_or(wanted);
-    match matching(&names, wanted).or_else(|| matching(&names, leaf)) {
-        Some(name) => Ok(engine.calendar_for(name)),
-        None => bail!(
+    let found = match engine.resolve_entity(&names, wanted) {
+        Err(EntityLookupError::Unknown(_)) if wanted.contains('>') => {
+            engine.resolve_entity(&names, entity_leaf(wanted))
+        }
+        other => other,
+    };
+    match found {
+        Ok(name) => Ok(engine.calendar_for(&name)),
+        Err(EntityLookupError::Unknown(_)) => bail!(
             "no hay calendario propio para la entidad «{wanted}». {}",
             listing(
                 "Entidades con calendario propio ([[entity]] en la configuración)",
@@ -104,19 +110,22 @@ fn calendar_of<'a>(engine: &'a Engine, wanted: &str) -> Result<&'a std::sync::Ar
                 "ninguna; omita --entity para ver el calendario general"
             )
         ),
+        Err(ambiguous) => bail!("{ambiguous}"),
     }
 }
 
-/// The entity of the store that `wanted` names, exactly or ignoring case and accents; any
-/// other name is an error listing the entities in the store.
-fn store_entity(store: &Store, wanted: &str) -> Result<String> {
+/// The entity of the store that `wanted` names (its full path, the last part of the path or its
+/// short name, ignoring case and accents); any other name is an error listing the entities in
+/// the store, and a shared last part one listing the full paths it could mean.
+fn store_entity(store: &Store, engine: &Engine, wanted: &str) -> Result<String> {
     let entities = store.dashboard().entities()?;
-    match matching(&entities, wanted) {
-        Some(name) => Ok(name.to_owned()),
-        None => bail!(
+    match engine.resolve_entity(&entities, wanted) {
+        Ok(name) => Ok(name),
+        Err(EntityLookupError::Unknown(_)) => bail!(
             "no existe la entidad «{wanted}» en la base. {}",
             listing("Entidades en la base", &entities, "la base no tiene casos")
         ),
+        Err(ambiguous) => bail!("{ambiguous}"),
     }
 }
 
@@ -540,7 +549,7 @@ fn report(args: &ReportArgs, config: &Config, db: &Path) -> Result<()> {
     let entity = args
         .entity
         .as_deref()
-        .map(|e| store_entity(&store, e))
+        .map(|e| store_entity(&store, &engine, e))
         .transpose()?;
     let now = now_local(&engine);
     let mut evaluated_at = status.as_of;
@@ -619,7 +628,7 @@ fn write_reports(
         |files| {
             println!(
                 "  {}: {} ({} casos, {} incumplimientos) en {} s",
-                files.entity,
+                engine.display_name(&files.entity),
                 files.workbook.display(),
                 fmt_count(files.cases as u64),
                 fmt_count(files.breaches as u64),
@@ -665,7 +674,9 @@ fn print_quarters(
             .value
             .map_or("—".to_owned(), fmt_percent)
     };
-    for entity in store.dashboard().entities()? {
+    let entities = store.dashboard().entities()?;
+    let shown = engine.display_names(&entities);
+    for entity in entities {
         let mut quarters: Vec<Quarter> = store
             .dashboard()
             .quarters(&entity)?
@@ -683,7 +694,7 @@ fn print_quarters(
             let total = &set.current.total;
             println!(
                 "{:<38} {:<19} {:>11} {:>12} {:>10} {:>10} {:>11}",
-                entity,
+                shown.get(&entity).unwrap_or(&entity),
                 label,
                 fmt_count(total.registered),
                 fmt_count(total.solved),

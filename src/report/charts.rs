@@ -196,7 +196,7 @@ fn draw<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let root = root.margin(12, 0, 0, 0);
-    let mut subtitle = format!("{} · {}", set.entity, set.quarter);
+    let mut subtitle = format!("{} · {}", set.entity_name, set.quarter);
     if !set.filters.is_empty() {
         subtitle = shorten(&format!("{subtitle} · {}", set.filters.join(" · ")), 100);
     }

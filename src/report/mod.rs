@@ -12,6 +12,7 @@ use chrono::NaiveDateTime;
 
 use crate::engine::Engine;
 use crate::indicators::{Definitions, DefinitionsError, IndicatorSet, Quarter};
+use crate::model::entity_leaf;
 use crate::store::indicators::{Filters, quarter_figures, results_status};
 use crate::store::{Store, StoreError};
 
@@ -104,6 +105,7 @@ pub fn filtered_indicator_set(
     let as_of = results_status(store)?.as_of;
     let mut set = IndicatorSet::build(entity, quarter, as_of, definitions, current, previous);
     set.filters = filters.describe();
+    set.entity_name = engine.display_name(entity);
     Ok(set)
 }
 
@@ -153,17 +155,26 @@ pub fn slug(text: &str) -> String {
 /// Digits of the name's SHA-256 appended to a shared slug, by level (0: none).
 const HASH_DIGITS: [usize; 4] = [0, 8, 16, 64];
 
-/// The file-name form of each entity, unique among `entities`: an entity keeps its plain
-/// [`slug`] unless another one shares it ("Alcaldía Norte" and "alcaldia-norte"); then each of
+/// The file-name form of each entity, unique among `entities`, made from the last part of its
+/// GLPI path ([`unique_slugs_by`] with [`entity_leaf`]).
+pub fn unique_slugs(entities: &[String]) -> BTreeMap<String, String> {
+    unique_slugs_by(entities, |e| entity_leaf(e).to_owned())
+}
+
+/// The file-name form of each entity, unique among `entities`, made from the name `shown` gives
+/// it (its display name): an entity keeps its plain [`slug`] unless another one shares it ("Alcaldía Norte" and "alcaldia-norte"); then each of
 /// them gets `-` and the first hexadecimal digits of the SHA-256 of its exact name, more digits
 /// while a clash remains. The result depends only on the set of names, not on their order, so
 /// an entity keeps its slug from run to run until a clashing entity appears.
-pub fn unique_slugs(entities: &[String]) -> BTreeMap<String, String> {
+pub fn unique_slugs_by(
+    entities: &[String],
+    shown: impl Fn(&str) -> String,
+) -> BTreeMap<String, String> {
     use sha2::{Digest, Sha256};
     let names: BTreeSet<&str> = entities.iter().map(String::as_str).collect();
     let mut level: BTreeMap<&str, usize> = names.iter().map(|n| (*n, 0)).collect();
     let named = |name: &str, level: usize| {
-        let plain = slug(name);
+        let plain = slug(&shown(name));
         match HASH_DIGITS[level] {
             0 => plain,
             digits => {
@@ -201,14 +212,15 @@ pub fn unique_slugs(entities: &[String]) -> BTreeMap<String, String> {
     }
 }
 
-/// The unique file-name form of `entity` among the entities of the store (see
-/// [`unique_slugs`]): what its report files and downloads are named after.
-pub fn entity_slug(store: &Store, entity: &str) -> Result<String, ReportError> {
+/// The unique file-name form of `entity` among the entities of the store, made from its display
+/// name ([`Engine::display_name`], see [`unique_slugs_by`]): what its report files and downloads
+/// are named after.
+pub fn entity_slug(store: &Store, engine: &Engine, entity: &str) -> Result<String, ReportError> {
     let mut all = store.dashboard().entities()?;
     all.push(entity.to_owned());
-    Ok(unique_slugs(&all)
+    Ok(unique_slugs_by(&all, |e| engine.display_name(e))
         .remove(entity)
-        .unwrap_or_else(|| slug(entity)))
+        .unwrap_or_else(|| slug(&engine.display_name(entity))))
 }
 
 /// Writes `DIR/indicadores_<entidad>_<quarter>.xlsx` and the charts in `DIR/graficos/` for one
@@ -256,7 +268,7 @@ pub fn write_filtered_report(
     } = scope;
     let started = Clock::now();
     let _limit = store.cap_memory(REPORT_DUCKDB_MEMORY)?;
-    let stem = format!("{}_{}", entity_slug(store, entity)?, quarter);
+    let stem = format!("{}_{}", entity_slug(store, engine, entity)?, quarter);
     let workbook_path = dir.join(format!("indicadores_{stem}.xlsx"));
     // The indicator set is aggregated by DuckDB on a second connection while this thread
     // writes the case sheets, which need only the entity and the quarter.

@@ -186,7 +186,7 @@ fn properties(set: &IndicatorSet) -> DocProperties {
     DocProperties::new()
         .set_title(format!(
             "Indicadores de la Mesa de Servicios {} — {}",
-            set.quarter, set.entity
+            set.quarter, set.entity_name
         ))
         .set_subject(format!("Indicadores ANS del {}", set.quarter.name_es()))
         .set_author("mesa-sla")
@@ -288,7 +288,7 @@ fn summary_title(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
     ws.write_string_with_format(
         0,
         0,
-        format!("Indicadores de la Mesa de Servicios — {}", set.entity),
+        format!("Indicadores de la Mesa de Servicios — {}", set.entity_name),
         &f.title,
     )?;
     let evaluated = set
@@ -473,7 +473,10 @@ fn form_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(),
     ws.write_string_with_format(
         0,
         0,
-        format!("Ficha de indicadores — {} — {}", set.entity, set.quarter),
+        format!(
+            "Ficha de indicadores — {} — {}",
+            set.entity_name, set.quarter
+        ),
         &f.title,
     )?;
     let mut row = 2u32;

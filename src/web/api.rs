@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::extract::{Body, Path, Query};
 use super::{ApiError, AppState};
 use crate::calendar::StretchKind;
+use crate::engine::EntityLookupError;
 use crate::indicators::Quarter;
 use crate::ingest::{self, FileKind, IngestError, LoadOptions};
 use crate::model::{listing, matching, parse_priority, priority_label_es};
@@ -90,14 +91,16 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
     // The same default as `report` and `demo`: the last quarter finished at the evaluation.
     let default = crate::report::default_quarter(state.evaluated_at().await?, now);
     let entity = match given(&q.entity) {
-        Some(e) => matching(&entities, &e)
-            .ok_or_else(|| {
-                ApiError::NotFound(format!(
+        Some(e) => state
+            .engine
+            .resolve_entity(&entities, &e)
+            .map_err(|err| match err {
+                EntityLookupError::Unknown(_) => ApiError::NotFound(format!(
                     "no existe la entidad «{e}». {}",
                     listing("Entidades en la base", &entities, "la base no tiene casos")
-                ))
-            })?
-            .to_owned(),
+                )),
+                ambiguous => ApiError::NotFound(ambiguous.to_string()),
+            })?,
         None => entities.first().cloned().unwrap_or_default(),
     };
     if entity.is_empty() {

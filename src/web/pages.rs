@@ -198,6 +198,16 @@ pub async fn overview(
         .indicator_set(view.entity.clone(), view.quarter, view.filters.clone())
         .await?;
     let entities = api::entities(&state).await?;
+    // The dropdown shows each entity's display name; its value stays the stored name.
+    let shown = state.engine.display_names(&entities);
+    let entity_name = shown
+        .get(&view.entity)
+        .cloned()
+        .unwrap_or_else(|| state.engine.display_name(&view.entity));
+    let entities: Vec<_> = entities
+        .iter()
+        .map(|e| context! { value => e, label => shown.get(e).unwrap_or(e) })
+        .collect();
     // The lists and filter values cost a scan of the store each: cached per view, like the set.
     let key = serde_json::to_string(&view).map_err(ApiError::internal)?;
     let page = state
@@ -274,6 +284,7 @@ pub async fn overview(
         "overview.html",
         context! {
             view => Value::from(Serde(&view)),
+            entity_name,
             quarter_name => view.quarter.name_es(),
             in_progress => crate::report::in_progress(view.quarter, data_at),
             data_at => data_at.format("%d/%m/%Y %H:%M").to_string(),
@@ -515,7 +526,7 @@ pub async fn workbook(
     // The entity's unique slug: entities that share a plain one get distinct files.
     let entity = view.entity.clone();
     let slug = state
-        .with_store(move |_, store| Ok(crate::report::entity_slug(store, &entity)?))
+        .with_store(move |s, store| Ok(crate::report::entity_slug(store, &s.engine, &entity)?))
         .await?;
     let name = download_name(&slug, &view);
     // The file (and with it the single-flight key) depends on every filter: a digest of them,

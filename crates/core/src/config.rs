@@ -30,8 +30,14 @@ pub enum EngineConfigError {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntityConfig {
+    /// The GLPI entity: its full path ("Entidad Raíz > Alcaldía de …") or its last part.
     pub name: String,
-    pub calendar: CalendarConfig,
+    /// What titles, lists and file names call it instead of the last part of the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<String>,
+    /// Its own calendar; absent: the general one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarConfig>,
 }
 
 /// Weekly hours for some days.

@@ -256,6 +256,12 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// The last part of a GLPI entity path ("Entidad Raíz > Alcaldía de X" → "Alcaldía de X"); a
+/// name without `>` is its own last part.
+pub fn entity_leaf(name: &str) -> &str {
+    name.rsplit('>').next().unwrap_or(name).trim()
+}
+
 /// How many valid values an error message lists.
 pub const LISTED: usize = 20;
 

@@ -237,7 +237,10 @@ pub struct Indicator {
 /// Everything the reports of one entity and quarter show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndicatorSet {
+    /// The entity as stored (GLPI's full path).
     pub entity: String,
+    /// What titles call it: its short name or the last part of its path.
+    pub entity_name: String,
     pub quarter: Quarter,
     pub previous_quarter: Quarter,
     /// The instant the SLA results were evaluated at (open tickets are measured up to it).
@@ -284,6 +287,7 @@ impl IndicatorSet {
             .collect();
         IndicatorSet {
             entity: entity.to_owned(),
+            entity_name: crate::model::entity_leaf(entity).to_owned(),
             quarter,
             previous_quarter,
             as_of,
