@@ -36,7 +36,11 @@ fn main() -> ExitCode {
 fn message(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
-        let text = cause.to_string();
+        // An OS error in Spanish (the wrappers of this crate already say it that way).
+        let text = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => mesa_sla::fs_error::describe(io),
+            None => cause.to_string(),
+        };
         if text.is_empty() || out.contains(&text) {
             continue;
         }
