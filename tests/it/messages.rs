@@ -96,3 +96,35 @@ fn a_missing_file_is_named_in_spanish_once() {
     assert_eq!(err.matches("no existe el archivo").count(), 1, "{err}");
     assert!(err.contains("no-esta.csv"), "{err}");
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // `calendar` writes with `writeln!` (an error), `evaluate` with `println!` (a panic).
+    for args in [
+        &["calendar", "--year", "2026"][..],
+        &["evaluate", "--export", "-"][..],
+    ] {
+        closed_early(dir.path(), args);
+    }
+}
+
+fn closed_early(dir: &std::path::Path, args: &[&str]) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mesa-sla"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MESA_SLA_DB")
+        .env_remove("MESA_SLA_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    // `| head -0`: the reader goes away before the command writes its first line.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("waits");
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+    assert!(o.status.success(), "{args:?}: status {:?}: {err}", o.status);
+}
