@@ -23,13 +23,27 @@ pub const EXAMPLE: &str = include_str!("config_example.toml");
 /// Errors reading or validating the configuration.
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("no se pudo leer el archivo de configuración {path}: {source}")]
+    #[error(
+        "no se pudo leer el archivo de configuración {path}: {}",
+        crate::fs_error::describe(source)
+    )]
     Read {
         path: String,
         source: std::io::Error,
     },
-    #[error("el archivo de configuración {path} no es TOML válido: {message}")]
-    Parse { path: String, message: String },
+    #[error("archivo de configuración {path}{}: {message}", position.map(|(l, c)| format!(", línea {l}, columna {c}")).unwrap_or_default())]
+    Parse {
+        path: String,
+        /// Line and column (1-based) of the offending text, when the parser knows it.
+        position: Option<(usize, usize)>,
+        message: String,
+    },
+    /// The calendar or policy sections of a file, checked when it is loaded.
+    #[error("archivo de configuración {path}: {source}")]
+    Domain {
+        path: String,
+        source: EngineConfigError,
+    },
     /// The calendar, entity or policy sections (built by the core crate).
     #[error(transparent)]
     Engine(#[from] EngineConfigError),
@@ -101,7 +115,17 @@ impl Config {
             path: path.display().to_string(),
             source,
         })?;
-        Config::parse(&text, &path.display().to_string())
+        let origin = path.display().to_string();
+        let config = Config::parse(&text, &origin)?;
+        // The calendar and policy are checked here too, so their errors name the file.
+        config.engine().map_err(|e| match e {
+            ConfigError::Engine(source) => ConfigError::Domain {
+                path: origin.clone(),
+                source,
+            },
+            other => other,
+        })?;
+        Ok(config)
     }
 
     /// The indicator definitions: the configured file, or the built-in ones.
@@ -116,6 +140,7 @@ impl Config {
                 crate::indicators::Definitions::parse(&text, &path.display().to_string()).map_err(
                     |e| ConfigError::Parse {
                         path: path.display().to_string(),
+                        position: None,
                         message: e.to_string(),
                     },
                 )
@@ -127,7 +152,8 @@ impl Config {
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: origin.to_owned(),
-            message: e.to_string(),
+            position: e.span().map(|span| line_column(text, span.start)),
+            message: toml_message_es(e.message()),
         })?;
         config
             .schedule
@@ -151,6 +177,92 @@ impl Config {
     pub fn engine(&self) -> Result<Engine, ConfigError> {
         Ok(Engine::build(&self.calendar, &self.entities, &self.policy)?)
     }
+}
+
+/// 1-based line and column (in characters) of a byte offset of `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// The TOML parser's and serde's English message in Spanish. Hand-written: neither crate has
+/// translations; the forms are serde's fixed wording (`de::Error::unknown_field`,
+/// `invalid_type`, `missing_field`, `unknown_variant`) and anything else is kept after a Spanish
+/// lead-in.
+fn toml_message_es(message: &str) -> String {
+    let message = message.trim();
+    let quoted =
+        |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
+    let list = |rest: &str| {
+        let names = quoted(rest);
+        if names.is_empty() {
+            "ninguno".to_owned()
+        } else {
+            names.join(", ")
+        }
+    };
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let (name, valid) = rest.split_once(", expected").unwrap_or((rest, ""));
+        return format!(
+            "campo «{}» desconocido (campos válidos: {})",
+            name.trim_matches('`'),
+            list(valid)
+        );
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (name, valid) = rest.split_once(", expected").unwrap_or((rest, ""));
+        return format!(
+            "valor «{}» desconocido (valores válidos: {})",
+            name.trim_matches('`'),
+            list(valid)
+        );
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return format!("falta el campo «{}»", rest.trim_matches('`'));
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+        return format!(
+            "tipo de valor inválido: se encontró {}, se esperaba {}",
+            kind_es(found),
+            kind_es(expected)
+        );
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+        return format!(
+            "valor inválido: {}, se esperaba {}",
+            kind_es(found),
+            kind_es(expected)
+        );
+    }
+    format!("sintaxis TOML inválida ({message})")
+}
+
+/// serde's names of value kinds in Spanish (`string "x"`, `a sequence`, `integer 3`…).
+fn kind_es(text: &str) -> String {
+    const KINDS: [(&str, &str); 12] = [
+        ("string ", "el texto "),
+        ("a string", "un texto"),
+        ("a sequence", "una lista"),
+        ("sequence", "una lista"),
+        ("a map", "una tabla"),
+        ("map", "una tabla"),
+        ("integer ", "el entero "),
+        ("an integer", "un entero"),
+        ("floating point ", "el número "),
+        ("a float", "un número"),
+        ("boolean ", "el booleano "),
+        ("a boolean", "un booleano"),
+    ];
+    for (en, es) in KINDS {
+        if let Some(rest) = text.strip_prefix(en) {
+            return format!("{es}{rest}");
+        }
+    }
+    text.to_owned()
 }
 
 /// The named sections of the example configuration (`[name]` or `[[name]]`, commented or not,
@@ -210,7 +322,11 @@ mod tests {
             "{err}"
         );
         let err = Config::parse("[calendario]\n", "x").expect_err("unknown section");
-        assert!(err.to_string().contains("no es TOML válido"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("x, línea 1, columna 2: campo «calendario» desconocido"),
+            "{err}"
+        );
         let err = Config::parse(
             "[calendar]\nhours = [{ days = [\"lunes\"], from = \"17:00\", to = \"08:00\" }]\n",
             "x",

@@ -21,6 +21,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod evaluation;
+pub mod fs_error;
 pub mod ingest;
 pub mod report;
 pub mod schedule;

@@ -36,7 +36,7 @@ pub type Records = Box<dyn Iterator<Item = Result<Record, IngestError>>>;
 /// Why a file was refused as a whole. The store is left as it was.
 #[derive(Debug, Error)]
 pub enum IngestError {
-    #[error("no se pudo leer {path}: {source}")]
+    #[error("no se pudo leer {path}: {}", crate::fs_error::describe(source))]
     Read {
         path: String,
         source: std::io::Error,

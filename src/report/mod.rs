@@ -32,7 +32,7 @@ pub enum ReportError {
         path: String,
         source: charts::ChartError,
     },
-    #[error("no se pudo crear {path}: {source}")]
+    #[error("no se pudo crear {path}: {}", crate::fs_error::describe(source))]
     Io {
         path: String,
         source: std::io::Error,

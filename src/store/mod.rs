@@ -35,7 +35,7 @@ pub enum StoreError {
     Db(duckdb::Error),
     #[error("error de datos en la base: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
-    #[error("no se pudo escribir {path}: {source}")]
+    #[error("no se pudo escribir {path}: {}", crate::fs_error::describe(source))]
     Write {
         path: String,
         source: std::io::Error,

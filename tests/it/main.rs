@@ -20,6 +20,7 @@ mod ingest_dexon;
 mod ingest_fast;
 mod ingest_glpi;
 mod ingest_xlsx;
+mod messages;
 mod outputs;
 mod report;
 mod report_slugs;

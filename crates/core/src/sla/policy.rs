@@ -17,7 +17,10 @@ pub enum PolicyError {
     BadMetric { rule: usize, text: String },
     #[error("regla {rule}: indique «target» junto con «metric», o bien «attention»/«solution»")]
     NoTarget { rule: usize },
-    #[error("regla {rule}: prioridad «{text}» desconocida (1–6 o una etiqueta como \"Alta\")")]
+    #[error(
+        "regla {rule}: prioridad «{text}» desconocida (use 1–6 o una etiqueta: Muy baja, Baja, \
+         Mediana, Alta, Muy urgente, Mayor)"
+    )]
     BadPriority { rule: usize, text: String },
     #[error("regla {rule}: tipo «{text}» desconocido (use \"incident\" o \"request\")")]
     BadType { rule: usize, text: String },
