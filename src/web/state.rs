@@ -129,9 +129,9 @@ pub struct AppState {
     pub glpi_base_url: Option<String>,
     cache: Mutex<HashMap<SetKey, CacheEntry>>,
     /// The entities in the store and the instant of the stored evaluation.
-    entities: Mutex<Option<(Instant, Catalog)>>,
-    pages: Mutex<HashMap<String, (Instant, Arc<super::pages::PageData>)>>,
-    known: Mutex<HashMap<String, (Instant, Arc<KnownValues>)>>,
+    entities: TtlMap<(), Catalog>,
+    pages: TtlMap<String, Arc<super::pages::PageData>>,
+    known: TtlMap<String, Arc<KnownValues>>,
     pub metrics: Metrics,
     pub(super) basic: BasicUsers,
     /// Generated workbooks, served again while the results do not change.
@@ -156,7 +156,6 @@ struct CacheEntry {
     refreshing: bool,
 }
 
-/// An indicator set with its JSON, ready to serve.
 /// What every request needs from the store, cached together.
 #[derive(Debug, Clone)]
 struct Catalog {
@@ -164,9 +163,56 @@ struct Catalog {
     evaluated_at: Option<NaiveDateTime>,
 }
 
+/// An indicator set with its JSON, ready to serve.
 pub struct CachedSet {
     pub set: IndicatorSet,
     pub json: axum::body::Bytes,
+}
+
+/// Values served for [`CACHE_TTL`] after they were computed. Keys are chosen by visitors, so
+/// the map is bounded: a full map starts over.
+struct TtlMap<K, V> {
+    map: Mutex<HashMap<K, (Instant, V)>>,
+}
+
+/// Most entries a [`TtlMap`] holds.
+const TTL_MAP_ENTRIES: usize = 1000;
+
+impl<K, V> Default for TtlMap<K, V> {
+    fn default() -> Self {
+        TtlMap {
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
+    /// The value of `key` if it is still fresh.
+    fn fresh<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        let map = self.map.lock().ok()?;
+        map.get(key)
+            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+            .map(|(_, value)| value.clone())
+    }
+
+    fn put(&self, key: K, value: V) -> Result<(), ApiError> {
+        let mut map = self.map.lock().map_err(ApiError::internal)?;
+        if map.len() > TTL_MAP_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, (Instant::now(), value));
+        Ok(())
+    }
+
+    fn clear(&self) {
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
+        }
+    }
 }
 
 /// Single flight: concurrent requests for one key share one computation. The first caller's
@@ -271,9 +317,9 @@ impl AppState {
             web,
             glpi_base_url,
             cache: Mutex::new(HashMap::new()),
-            entities: Mutex::new(None),
-            pages: Mutex::new(HashMap::new()),
-            known: Mutex::new(HashMap::new()),
+            entities: TtlMap::default(),
+            pages: TtlMap::default(),
+            known: TtlMap::default(),
             metrics: Metrics::default(),
             basic,
             downloads: tempfile::tempdir()?,
@@ -486,7 +532,7 @@ impl AppState {
             // next one.
             let mut cache = s.cache.lock().map_err(ApiError::internal)?;
             // Views are chosen by visitors: keep the cache bounded.
-            if cache.len() > 1000 {
+            if cache.len() > TTL_MAP_ENTRIES {
                 cache.clear();
             }
             cache.insert(
@@ -502,14 +548,6 @@ impl AppState {
         .await
     }
 
-    fn fresh_page(&self, key: &str) -> Option<Arc<super::pages::PageData>> {
-        let pages = self.pages.lock().ok()?;
-        pages
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
-            .map(|(_, data)| data.clone())
-    }
-
     /// The overview's lists for a view (key), cached for the same time as the sets and
     /// computed once for concurrent requests.
     pub async fn page_data<F>(
@@ -520,12 +558,12 @@ impl AppState {
     where
         F: FnOnce(&Store) -> Result<super::pages::PageData, ApiError> + Send + 'static,
     {
-        if let Some(data) = self.fresh_page(&key) {
+        if let Some(data) = self.pages.fresh(&key) {
             return Ok(data);
         }
         self.page_flights
             .run(key.clone(), || async move {
-                if let Some(data) = self.fresh_page(&key) {
+                if let Some(data) = self.pages.fresh(&key) {
                     return Ok(data);
                 }
                 let admitted = self.admit()?;
@@ -533,12 +571,7 @@ impl AppState {
                     let _admitted = admitted;
                     let data = Arc::new(compute(store)?);
                     s.work.pages_computed.fetch_add(1, Ordering::Relaxed);
-                    let mut pages = s.pages.lock().map_err(ApiError::internal)?;
-                    // Views are chosen by visitors: keep the cache bounded.
-                    if pages.len() > 1000 {
-                        pages.clear();
-                    }
-                    pages.insert(key, (Instant::now(), data.clone()));
+                    s.pages.put(key, data.clone())?;
                     Ok(data)
                 })
                 .await
@@ -558,17 +591,12 @@ impl AppState {
     }
 
     async fn catalog(self: &Arc<Self>) -> Result<Catalog, ApiError> {
-        let cached = || -> Option<Catalog> {
-            let entities = self.entities.lock().ok()?;
-            let (at, catalog) = entities.as_ref()?;
-            (at.elapsed() < CACHE_TTL).then(|| catalog.clone())
-        };
-        if let Some(catalog) = cached() {
+        if let Some(catalog) = self.entities.fresh(&()) {
             return Ok(catalog);
         }
         self.entity_flights
             .run((), || async move {
-                if let Some(catalog) = cached() {
+                if let Some(catalog) = self.entities.fresh(&()) {
                     return Ok(catalog);
                 }
                 self.with_store(|s, store| {
@@ -576,8 +604,7 @@ impl AppState {
                         entities: store.dashboard().entities()?,
                         evaluated_at: crate::store::indicators::results_status(store)?.as_of,
                     };
-                    *s.entities.lock().map_err(ApiError::internal)? =
-                        Some((Instant::now(), catalog.clone()));
+                    s.entities.put((), catalog.clone())?;
                     Ok(catalog)
                 })
                 .await
@@ -588,30 +615,19 @@ impl AppState {
     /// The values an entity's views can be filtered by (cached like the sets). Only entities
     /// of the store are asked for, so the cache holds at most one entry per entity.
     pub async fn known(self: &Arc<Self>, entity: &str) -> Result<Arc<KnownValues>, ApiError> {
-        let cached = || -> Option<Arc<KnownValues>> {
-            let known = self.known.lock().ok()?;
-            known
-                .get(entity)
-                .filter(|(at, _)| at.elapsed() < CACHE_TTL)
-                .map(|(_, k)| k.clone())
-        };
-        if let Some(k) = cached() {
+        if let Some(k) = self.known.fresh(entity) {
             return Ok(k);
         }
         self.known_flights
             .run(entity.to_owned(), || async move {
-                if let Some(k) = cached() {
+                if let Some(k) = self.known.fresh(entity) {
                     return Ok(k);
                 }
                 let name = entity.to_owned();
                 self.with_store(move |s, store| {
                     let k = Arc::new(store.dashboard().known_values(&name)?);
                     s.work.known_loaded.fetch_add(1, Ordering::Relaxed);
-                    let mut known = s.known.lock().map_err(ApiError::internal)?;
-                    if known.len() > 1000 {
-                        known.clear();
-                    }
-                    known.insert(name, (Instant::now(), k.clone()));
+                    s.known.put(name, k.clone())?;
                     Ok(k)
                 })
                 .await
@@ -624,14 +640,8 @@ impl AppState {
         if let Ok(mut c) = self.cache.lock() {
             c.clear();
         }
-        if let Ok(mut e) = self.entities.lock() {
-            *e = None;
-        }
-        if let Ok(mut p) = self.pages.lock() {
-            p.clear();
-        }
-        if let Ok(mut k) = self.known.lock() {
-            k.clear();
-        }
+        self.entities.clear();
+        self.pages.clear();
+        self.known.clear();
     }
 }
