@@ -186,7 +186,6 @@ impl Dashboard<'_> {
         limit: usize,
     ) -> Result<Vec<TicketItem>, StoreError> {
         let priority = filters.priority.map(|p| p.to_string());
-        let ts = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
         let mut stmt = self.conn.prepare(queries::WEB_BREACHES)?;
         let rows = stmt.query_map(
             params![
@@ -195,8 +194,8 @@ impl Dashboard<'_> {
                 filters.category,
                 filters.group,
                 filters.technician,
-                ts(quarter.start()),
-                ts(quarter.end()),
+                super::indicators::ts(quarter.start()),
+                super::indicators::ts(quarter.end()),
                 limit as i64
             ],
             ticket_item,

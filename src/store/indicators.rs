@@ -26,7 +26,8 @@ pub const HISTOGRAM_BINS: [&str; 8] = [
     "> 45 h",
 ];
 
-fn ts(t: NaiveDateTime) -> String {
+/// A local instant as the store's queries bind it.
+pub(super) fn ts(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
