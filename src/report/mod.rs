@@ -11,6 +11,7 @@ use std::time::{Duration, Instant as Clock};
 use chrono::NaiveDateTime;
 
 use crate::engine::Engine;
+use crate::indicators::history::{History, quarters_ending};
 use crate::indicators::{Definitions, DefinitionsError, IndicatorSet, Quarter};
 use crate::model::entity_leaf;
 use crate::store::indicators::{Filters, quarter_figures, results_status};
@@ -107,6 +108,26 @@ pub fn filtered_indicator_set(
     set.filters = filters.describe();
     set.entity_name = engine.display_name(entity);
     Ok(set)
+}
+
+/// Each indicator of `entity` over the `n` quarters ending at `last` (oldest first), from the
+/// SLA results currently in the store, restricted by `filters`: the series the trend page, its
+/// API, the "Histórico" sheet and the ficha's "serie histórica" share.
+pub fn history(
+    store: &Store,
+    engine: &Engine,
+    definitions: &Definitions,
+    scope: ReportScope<'_>,
+    n: usize,
+) -> Result<History, ReportError> {
+    let day = engine.calendar_for(scope.entity).day_seconds();
+    let closing_limit = i64::from(definitions.general.closing_days) * day;
+    let quarters = quarters_ending(scope.quarter, n);
+    let figures = quarters
+        .iter()
+        .map(|q| quarter_figures(store, scope.entity, *q, closing_limit, scope.filters))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(History::build(definitions, quarters, &figures))
 }
 
 /// DuckDB's memory cap while a report runs: the aggregation then stays around 1 GB (spilling

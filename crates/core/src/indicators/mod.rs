@@ -8,6 +8,7 @@
 
 mod analysis;
 mod definitions;
+pub mod history;
 mod quarter;
 
 pub use analysis::{fmt_count, fmt_hours, fmt_number, fmt_percent};
