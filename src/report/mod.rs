@@ -11,7 +11,7 @@ use std::time::{Duration, Instant as Clock};
 use chrono::NaiveDateTime;
 
 use crate::engine::Engine;
-use crate::indicators::history::{History, quarters_ending};
+use crate::indicators::history::{DEFAULT_QUARTERS, History, quarters_ending};
 use crate::indicators::{Definitions, DefinitionsError, IndicatorSet, Quarter};
 use crate::model::entity_leaf;
 use crate::store::indicators::{Filters, quarter_figures, results_status};
@@ -296,7 +296,10 @@ pub fn write_filtered_report(
     let other = store.try_clone()?;
     let (stats, set) = std::thread::scope(|s| {
         let job = s.spawn(move || {
-            filtered_indicator_set(&other, engine, definitions, entity, quarter, filters)
+            let mut set =
+                filtered_indicator_set(&other, engine, definitions, entity, quarter, filters)?;
+            set.history = history(&other, engine, definitions, scope, DEFAULT_QUARTERS)?;
+            Ok::<_, ReportError>(set)
         });
         let set = || {
             let set = job

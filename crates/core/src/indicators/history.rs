@@ -9,7 +9,7 @@ use super::{Definitions, Quarter, QuarterFigures, Value};
 pub const DEFAULT_QUARTERS: usize = 8;
 
 /// Each indicator's value quarter by quarter, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct History {
     /// The quarters, oldest first; the last is the one asked for.
     pub quarters: Vec<Quarter>,
@@ -41,6 +41,11 @@ pub fn quarters_ending(last: Quarter, n: usize) -> Vec<Quarter> {
 }
 
 impl History {
+    /// Whether no quarter is in it (the set was built without its history).
+    pub fn is_empty(&self) -> bool {
+        self.quarters.is_empty()
+    }
+
     /// The series of every defined indicator from the figures of each quarter
     /// (`figures[i]` belongs to `quarters[i]`).
     pub fn build(

@@ -253,6 +253,10 @@ pub struct IndicatorSet {
     pub indicators: Vec<Indicator>,
     pub current: QuarterFigures,
     pub previous: QuarterFigures,
+    /// The indicators over the quarters up to this one (the workbook's "Histórico" sheet and the
+    /// ficha's "serie histórica"); empty unless the caller filled it (`report::history`).
+    #[serde(skip_serializing_if = "history::History::is_empty")]
+    pub history: history::History,
 }
 
 impl IndicatorSet {
@@ -297,6 +301,7 @@ impl IndicatorSet {
             indicators,
             current,
             previous,
+            history: history::History::default(),
         }
     }
 
