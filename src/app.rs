@@ -145,8 +145,15 @@ impl StoreJobs {
             &c.smtp,
             c.glpi_base_url.as_deref(),
             as_of,
-        )?;
-        Ok(summary.to_string())
+        );
+        match summary {
+            Ok(summary) => Ok(summary.to_string()),
+            // Expected without [smtp]: recorded as `skipped`, its message saying what waits.
+            Err(e @ crate::alerts::AlertsError::NoServer { .. }) => {
+                Err(JobError::NotConfigured(e.to_string()))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn glpi_sync(&self) -> Result<String, JobError> {

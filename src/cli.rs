@@ -151,9 +151,29 @@ pub struct EvaluateArgs {
     /// por defecto, ahora).
     #[arg(long)]
     pub as_of: Option<String>,
-    /// Escribe los resultados en este CSV.
+    /// Escribe los resultados en este CSV («-»: en la salida estándar, y el resumen en la de
+    /// errores).
     #[arg(long)]
     pub export: Option<PathBuf>,
+    /// Formato del CSV de --export.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMATO",
+        default_value = "maquina",
+        requires = "export"
+    )]
+    pub formato: ExportFormatArg,
+}
+
+/// Layout of `evaluate --export`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormatArg {
+    /// Para programas: `,`, encabezados en inglés, códigos y segundos enteros (el de siempre).
+    Maquina,
+    /// Para abrir con doble clic en Excel: UTF-8 con BOM, `;`, encabezados y estados en
+    /// español, horas con coma decimal.
+    Excel,
 }
 
 #[derive(Debug, Args)]

@@ -12,11 +12,13 @@ use crate::calendar::Calendar;
 use crate::calendar::holidays::weekday_es;
 use crate::cli::{
     BenchArgs, BenchTarget, CalendarArgs, Cli, Command, DateOrder, DemoArgs, EvaluateArgs,
-    IngestArgs, IngestFormat, InitArgs, ReportArgs, RunJobArgs, ServeArgs,
+    ExportFormatArg, IngestArgs, IngestFormat, InitArgs, ReportArgs, RunJobArgs, ServeArgs,
 };
 use crate::config::{Config, EXAMPLE};
 use crate::engine::{Engine, EntityLookupError};
-use crate::evaluation::{EvaluationSummary, evaluate_store, export_results};
+use crate::evaluation::{
+    EvaluationSummary, ExportFormat, evaluate_store, export_results_as, write_results,
+};
 use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_number, fmt_percent};
 use crate::ingest::{self, FileKind, IngestSummary, LoadOptions, Record, glpi, glpi_api};
 use crate::model::{entity_leaf, listing};
@@ -29,30 +31,52 @@ pub const DEFAULT_DB: &str = "mesa-sla.duckdb";
 /// Store file of the demo when `--db` is not given.
 pub const DEMO_DB: &str = "mesa-sla-demo.duckdb";
 
-/// Runs a parsed command line with its configuration.
-pub fn run(cli: Cli, config: Config) -> Result<()> {
+/// Runs a parsed command line, reading the configuration ([`load_config`]) for the commands that
+/// use one.
+pub fn run(cli: Cli) -> Result<()> {
     let db = cli.db.clone();
     let store_path = || db.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
-    match cli.command {
-        Command::Init(args) => init(&args),
-        Command::Calendar(args) => calendar(&args, &config),
-        Command::Ingest(args) => ingest(&args, &config, &store_path()),
-        Command::Evaluate(args) => evaluate(&args, &config, &store_path()),
-        Command::Report(args) => report(&args, &config, &store_path()),
-        Command::Serve(args) => serve(&args, &config, &store_path()),
+    let config = || load_config(cli.config.as_deref());
+    match &cli.command {
+        Command::Init(args) => init(args),
         Command::HashPassword => hash_password(),
-        Command::RunJob(args) => run_job(&args, &config, &store_path()),
-        Command::Demo(args) => demo(&args, &config, db.as_deref()),
-        Command::Bench(args) => bench_cmd(&args, &config),
+        Command::Calendar(args) => calendar(args, &config()?),
+        Command::Ingest(args) => ingest(args, &config()?, &store_path()),
+        Command::Evaluate(args) => evaluate(args, &config()?, &store_path()),
+        Command::Report(args) => report(args, &config()?, &store_path()),
+        Command::Serve(args) => serve(args, &config()?, &store_path()),
+        Command::RunJob(args) => run_job(args, &config()?, &store_path()),
+        Command::Demo(args) => demo(args, &config()?, db.as_deref()),
+        Command::Bench(args) => bench_cmd(args, &config()?),
     }
 }
 
-/// Reads the configuration named on the command line, or the defaults.
+/// The configuration file used when `--config` is not given: the one `init` writes, in the
+/// working directory.
+pub const LOCAL_CONFIG: &str = "mesa-sla.toml";
+
+/// Reads the configuration: the file of `--config` (or `MESA_SLA_CONFIG`), else
+/// [`LOCAL_CONFIG`] in the working directory, else the defaults; and says which on stderr, in
+/// one line (stdout stays the command's own output, e.g. `evaluate --export -`).
 pub fn load_config(path: Option<&Path>) -> Result<Config> {
-    match path {
-        Some(p) => Ok(Config::load(p)?),
-        None => Ok(Config::default()),
-    }
+    let local = Path::new(LOCAL_CONFIG);
+    let (config, used) = match path {
+        Some(p) => (Config::load(p)?, p.display().to_string()),
+        None if local.is_file() => {
+            let shown = std::path::absolute(local).unwrap_or_else(|_| local.to_owned());
+            (Config::load(local)?, shown.display().to_string())
+        }
+        None => {
+            let dir = std::env::current_dir().map_or_else(
+                |_| "el directorio de trabajo".into(),
+                |d| d.display().to_string(),
+            );
+            let why = format!("valores por defecto (no hay {LOCAL_CONFIG} en {dir})");
+            (Config::default(), why)
+        }
+    };
+    eprintln!("Configuración: {used}");
+    Ok(config)
 }
 
 fn init(args: &InitArgs) -> Result<()> {
@@ -64,11 +88,18 @@ fn init(args: &InitArgs) -> Result<()> {
     }
     std::fs::write(&args.path, EXAMPLE)
         .with_context(|| format!("no se pudo escribir {}", args.path.display()))?;
-    println!(
-        "Configuración de ejemplo escrita en {}. Úsela con --config {} o MESA_SLA_CONFIG.",
-        args.path.display(),
-        args.path.display()
-    );
+    if args.path == Path::new(LOCAL_CONFIG) {
+        println!(
+            "Configuración de ejemplo escrita en {LOCAL_CONFIG}: los comandos la usan cuando se \
+             ejecutan en este directorio sin --config."
+        );
+    } else {
+        println!(
+            "Configuración de ejemplo escrita en {}. Úsela con --config {} o MESA_SLA_CONFIG.",
+            args.path.display(),
+            args.path.display()
+        );
+    }
     Ok(())
 }
 
@@ -275,13 +306,13 @@ fn ingest_glpi_api(store: &mut Store, config: &Config, full: bool) -> Result<()>
 
 fn print_ingest(s: &IngestSummary) {
     println!(
-        "{}: {} filas leídas, {} cargadas, {} rechazadas{} (carga #{}, {}).",
+        "{}: {} filas leídas; {}; {} rechazadas{} (carga #{}, {}).",
         s.file,
-        s.rows_read,
-        s.accepted,
-        s.rejected,
+        fmt_count(s.rows_read),
+        s.changes.describe(s.accepted),
+        fmt_count(s.rejected),
         if s.skipped > 0 {
-            format!(", {} sin información de ANS", s.skipped)
+            format!(", {} sin información de ANS", fmt_count(s.skipped))
         } else {
             String::new()
         },
@@ -337,28 +368,52 @@ fn evaluate(args: &EvaluateArgs, config: &Config, db: &Path) -> Result<()> {
     let cut = as_of(args.as_of.as_deref(), &engine)?;
     let mut store = Store::open(db)?;
     let summary = evaluate_store(&mut store, &engine, cut, wall_clock())?;
-    print_evaluation(&summary, cut);
-    if let Some(path) = &args.export {
-        let rows = export_results(&store, path)?;
-        println!("{rows} resultados exportados a {}.", path.display());
+    let format = match args.formato {
+        ExportFormatArg::Maquina => ExportFormat::Machine,
+        ExportFormatArg::Excel => ExportFormat::Excel,
+    };
+    match &args.export {
+        // The CSV on stdout: everything else on stderr, so that the pipe gets only the CSV.
+        Some(path) if path == Path::new("-") => {
+            eprint!("{}", evaluation_text(&summary, cut));
+            let rows = write_results(&store, format, std::io::stdout().lock(), "-")?;
+            eprintln!("{rows} resultados exportados a la salida estándar.");
+        }
+        Some(path) => {
+            print!("{}", evaluation_text(&summary, cut));
+            let rows = export_results_as(&store, path, format)?;
+            println!("{rows} resultados exportados a {}.", path.display());
+        }
+        None => print!("{}", evaluation_text(&summary, cut)),
     }
     Ok(())
 }
 
 fn print_evaluation(s: &EvaluationSummary, cut: NaiveDateTime) {
-    println!(
+    print!("{}", evaluation_text(s, cut));
+}
+
+/// The figures of an evaluation: a first line, a table by metric and state, a warning when
+/// some cases have no history.
+fn evaluation_text(s: &EvaluationSummary, cut: NaiveDateTime) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "Evaluados {} casos ({} eventos) al {} en {} s.",
         fmt_count(s.tickets as u64),
         fmt_count(s.events as u64),
         cut.format("%Y-%m-%d %H:%M:%S"),
         fmt_number(s.elapsed.as_secs_f64(), 2)
     );
-    println!(
+    let _ = writeln!(
+        out,
         "{:<10} {:>9} {:>11} {:>9} {:>10} {:>9}",
         "Métrica", "Cumplido", "Incumplido", "En curso", "En riesgo", "Sin meta"
     );
     for (label, row) in ["Atención", "Solución"].iter().zip(s.states) {
-        println!(
+        let _ = writeln!(
+            out,
             "{:<10} {:>9} {:>11} {:>9} {:>10} {:>9}",
             label,
             fmt_count(row[0] as u64),
@@ -369,11 +424,13 @@ fn print_evaluation(s: &EvaluationSummary, cut: NaiveDateTime) {
         );
     }
     if s.no_history > 0 {
-        println!(
+        let _ = writeln!(
+            out,
             "Aviso: {} caso(s) sin historial de estados: sus pausas no se conocen y no se descuentan.",
             s.no_history
         );
     }
+    out
 }
 
 fn demo(args: &DemoArgs, config: &Config, db: Option<&Path>) -> Result<()> {
@@ -527,6 +584,8 @@ fn run_job(args: &RunJobArgs, config: &Config, db: &Path) -> Result<()> {
             println!("{}", report.message);
             Ok(())
         }
+        // `alerts` without [smtp] decides all the same: its message says what, and what waits.
+        Outcome::Skipped if job == JobName::Alerts => bail!("{job}: {}", report.message),
         Outcome::Skipped => bail!("{job} no se ejecutó: {}", report.message),
         Outcome::Error => bail!("{job} falló: {}", report.message),
     }

@@ -1,5 +1,6 @@
 //! The `mesa-sla` binary: parses the command line, loads the configuration, runs the command.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use mesa_sla::cli;
@@ -19,10 +20,10 @@ fn main() -> ExitCode {
             EnvFilter::try_from_env("MESA_SLA_LOG").unwrap_or_else(|_| EnvFilter::new(level)),
         )
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, never in a pipe or a log file.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let result =
-        commands::load_config(cli.config.as_deref()).and_then(|config| commands::run(cli, config));
-    match result {
+    match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader of stdout went away (`| head -1`): it got what it wanted.
         Err(e) if closed_stdout(&e) => ExitCode::SUCCESS,

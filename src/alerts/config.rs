@@ -9,8 +9,8 @@ use lettre::message::Mailbox;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{fold, parse_priority};
-use crate::sla::policy::{PathPattern, PriorityItem};
+use crate::model::fold;
+use crate::sla::policy::{PathPattern, PriorityItem, unknown_priority};
 
 /// Default share of the target at which an open clock is "at risk" for alerts.
 pub const DEFAULT_WARN_AT: f64 = 0.75;
@@ -45,9 +45,7 @@ pub enum AlertsConfigError {
     BadDigestTime(String),
     #[error("[alerts] retry_initial_secs y retry_max_secs deben ser mayores que 0")]
     BadRetry,
-    #[error(
-        "[[alerts.route]] {route}: prioridad «{text}» desconocida (1–6 o una etiqueta como \"Alta\")"
-    )]
+    #[error("[[alerts.route]] {route}: {}", unknown_priority(text))]
     BadPriority { route: usize, text: String },
     #[error("[[alerts.route]] {route}: patrón «{text}» inválido: {reason}")]
     BadPattern {
@@ -388,14 +386,10 @@ fn compile_route(n: usize, r: &RouteConfig) -> Result<Route, AlertsConfigError> 
     };
     let mut priority = Vec::with_capacity(r.priority.len());
     for p in &r.priority {
-        let (parsed, text) = match p {
-            PriorityItem::Number(x) => (
-                u8::try_from(*x).ok().filter(|x| (1..=6).contains(x)),
-                x.to_string(),
-            ),
-            PriorityItem::Label(l) => (parse_priority(l), l.clone()),
-        };
-        priority.push(parsed.ok_or(AlertsConfigError::BadPriority { route: n, text })?);
+        priority.push(
+            p.parse()
+                .map_err(|text| AlertsConfigError::BadPriority { route: n, text })?,
+        );
     }
     let name = r.name.clone().unwrap_or_else(|| format!("ruta {n}"));
     Ok(Route {

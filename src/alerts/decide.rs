@@ -221,7 +221,8 @@ fn decide_crossings(
         let recipients = alerts.recipients(&c.route_attrs(), cross.emit == AlertLevel::Breached);
         let rendered = message::alert(&c.facts, alerts.warn_at, as_of);
         if recipients.to.is_empty() {
-            tracing::warn!(
+            // Counted in the run's summary line; one line each only with -v.
+            tracing::info!(
                 caso = %s.ticket_id,
                 metrica = s.metric.code(),
                 nivel = cross.emit.code(),

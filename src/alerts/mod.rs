@@ -32,6 +32,16 @@ pub enum AlertsError {
         "no hay servidor SMTP configurado (indique [smtp] host y from): las alertas por enviar ({pending}) quedan pendientes"
     )]
     NoSmtp { pending: usize },
+    /// The `alerts` job without `[smtp]`: it decided, and nothing can be sent.
+    #[error(
+        "no hay servidor de correo configurado ([smtp] host y from), no se envió nada: {}",
+        unsent(decided, *pending)
+    )]
+    NoServer {
+        decided: DecideSummary,
+        /// Alerts waiting in the outbox for a server, this run's and earlier ones.
+        pending: usize,
+    },
     #[error(
         "la variable de entorno {var} con la contraseña SMTP no está definida (se configuró [smtp] username); las alertas quedan pendientes"
     )]
@@ -73,6 +83,25 @@ pub struct AlertRunSummary {
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What a run without a server decided and left waiting, e.g. "se decidieron 28 alertas nuevas
+/// (28 sin destinatario); 0 esperan en la bandeja de salida hasta que se configure [smtp]".
+fn unsent(decided: &DecideSummary, pending: usize) -> String {
+    let new = decided.new_alerts + decided.no_recipient;
+    let mut text = format!(
+        "se {} {}",
+        if new == 1 { "decidió" } else { "decidieron" },
+        plural(new, "alerta nueva", "alertas nuevas")
+    );
+    if decided.no_recipient > 0 {
+        text.push_str(&format!(" ({} sin destinatario)", decided.no_recipient));
+    }
+    text.push_str(&format!(
+        "; {} en la bandeja de salida hasta que se configure [smtp]",
+        plural(pending, "espera", "esperan")
+    ));
+    text
 }
 
 impl fmt::Display for AlertRunSummary {
@@ -117,7 +146,8 @@ impl fmt::Display for AlertRunSummary {
 /// The `alerts` job: decides the alerts due as of `as_of` (local wall-clock time of the default
 /// calendar), then delivers every pending one whose retry time has come, using `as_of` as the
 /// clock (so that `--as-of` replays are reproducible). `glpi_base_url` makes the links to GLPI
-/// tickets in the messages. Blocking.
+/// tickets in the messages. Without `[smtp]` it decides all the same and answers
+/// [`AlertsError::NoServer`], saying what waits in the outbox. Blocking.
 pub fn run(
     store: &mut Store,
     engine: &Engine,
@@ -129,6 +159,10 @@ pub fn run(
     let alerts = alerts.compile()?;
     let smtp = smtp.compile()?;
     let decided = decide::decide_with(store, engine, &alerts, smtp.as_ref(), glpi_base_url, as_of)?;
+    if smtp.is_none() {
+        let pending = store.outbox().pending_count()?;
+        return Err(AlertsError::NoServer { decided, pending });
+    }
     let delivery = deliver::deliver_with(store, engine, &alerts, smtp.as_ref(), as_of)?;
     Ok(AlertRunSummary { decided, delivery })
 }
@@ -163,6 +197,37 @@ pub fn deliver(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_without_a_server_says_what_it_decided_and_what_waits() {
+        let decided = DecideSummary {
+            new_alerts: 3,
+            no_recipient: 25,
+            digests: 0,
+        };
+        assert_eq!(
+            AlertsError::NoServer {
+                decided,
+                pending: 3
+            }
+            .to_string(),
+            "no hay servidor de correo configurado ([smtp] host y from), no se envió nada: se \
+             decidieron 28 alertas nuevas (25 sin destinatario); 3 esperan en la bandeja de \
+             salida hasta que se configure [smtp]"
+        );
+        let one = DecideSummary {
+            new_alerts: 1,
+            ..DecideSummary::default()
+        };
+        assert!(
+            AlertsError::NoServer {
+                decided: one,
+                pending: 1
+            }
+            .to_string()
+            .ends_with("se decidió 1 alerta nueva; 1 espera en la bandeja de salida hasta que se configure [smtp]")
+        );
+    }
 
     #[test]
     fn the_summary_is_one_spanish_line() {

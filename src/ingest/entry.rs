@@ -90,19 +90,19 @@ pub fn open(
 /// Loads one file of a known kind in one transaction (a refused file leaves the store as it
 /// was) and records the run under the kind's label: the GLPI list and history through the
 /// DuckDB-native path unless `opts.reader` says otherwise (it falls back to the row reader by
-/// itself), the rest through their row readers.
+/// itself), the rest through their row readers. A file of another kind is refused naming its
+/// kind and the command that loads it ([`FileKind::suggest`]).
 pub fn load_path(
     store: &mut Store,
     kind: FileKind,
     path: &Path,
     opts: &LoadOptions,
 ) -> Result<IngestSummary, IngestError> {
-    match (kind, opts.reader) {
+    let loaded = match (kind, opts.reader) {
         (FileKind::GlpiList, Reader::Fastest) => fast::glpi_list(store, path, &opts.list),
         (FileKind::GlpiLogs, Reader::Fastest) => fast::glpi_logs(store, path),
-        _ => {
-            let (read, records) = open(kind, path, opts)?;
-            load_file(store, path, read.label(), records)
-        }
-    }
+        _ => open(kind, path, opts)
+            .and_then(|(read, records)| load_file(store, path, read.label(), records)),
+    };
+    loaded.map_err(|e| kind.suggest(path, opts, e))
 }

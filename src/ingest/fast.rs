@@ -11,7 +11,7 @@ use super::csvfile::{self, Encoding};
 use super::glpi::{self, DateFormat, ListOptions, ListReject, LogReject};
 use super::inspect::{self, Inspection};
 use super::load::{self, Record};
-use super::{FileKind, IngestError, IngestSummary, Records, limits, sniff};
+use super::{Changes, FileKind, IngestError, IngestSummary, Records, TicketChanges, limits, sniff};
 use crate::model::{Status, TicketType, parse_priority};
 use crate::store::Store;
 use crate::store::bulk::{
@@ -222,7 +222,7 @@ pub fn try_glpi_list(
         kind: FileKind::GlpiList.label(),
         started: &started,
     };
-    merge_list(&bulk, &run, read, rejected, &stored, &mut phases)?;
+    let tickets = merge_list(&bulk, &run, read, rejected, &stored, &mut phases)?;
     stored.truncate(10);
     Ok(Ok(IngestSummary {
         run_id,
@@ -233,6 +233,10 @@ pub fn try_glpi_list(
         rejected,
         skipped: 0,
         sample_rejects: stored,
+        changes: Changes {
+            tickets,
+            ..Changes::default()
+        },
     }))
 }
 
@@ -315,6 +319,7 @@ fn list_rejects(
 }
 
 /// The transaction of a ticket list: run record, checked tickets into the store, rejects.
+/// Gives what the tickets changed.
 fn merge_list(
     bulk: &Bulk<'_>,
     run: &ReservedRun<'_>,
@@ -322,18 +327,19 @@ fn merge_list(
     rejected: u64,
     stored: &[load::Reject],
     phases: &mut Phases,
-) -> Result<(), IngestError> {
+) -> Result<TicketChanges, IngestError> {
     let tx = bulk.begin()?;
     tx.begin_run(run)?;
+    let mut changes = TicketChanges::default();
     if read > rejected {
-        tx.merge_list()?;
+        changes = tx.merge_list()?;
     }
     phases.done("casos integrados");
     tx.insert_rejects(run.id, stored)?;
     tx.finish_run(run.id, read, read - rejected, rejected)?;
     tx.commit()?;
     phases.done("confirmación");
-    Ok(())
+    Ok(changes)
 }
 
 /// The domain limits the SQL checks bind, from the one place that sets them.
@@ -428,8 +434,9 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
         kind: FileKind::GlpiLogs.label(),
         started: &started,
     })?;
+    let mut new_events = 0;
     if accepted > 0 {
-        tx.merge_logs(glpi::SOURCE, run_id)?;
+        new_events = tx.merge_logs(glpi::SOURCE, run_id)?;
     }
     phases.done("eventos integrados");
     tx.insert_rejects(run_id, &stored)?;
@@ -446,6 +453,11 @@ pub fn try_glpi_logs(store: &mut Store, path: &Path) -> Result<Attempt, IngestEr
         rejected,
         skipped,
         sample_rejects: stored,
+        changes: Changes {
+            new_events,
+            known_events: accepted.saturating_sub(new_events),
+            ..Changes::default()
+        },
     }))
 }
 

@@ -61,13 +61,68 @@ impl FileKind {
     pub const fn name_es(self) -> &'static str {
         match self {
             FileKind::GlpiList => "una exportación de la lista de casos de GLPI",
-            FileKind::GlpiLogs => "una exportación de glpi_logs",
-            FileKind::GlpiFollowups => "una exportación de glpi_itilfollowups",
-            FileKind::GlpiSatisfaction => "una exportación de glpi_ticketsatisfactions",
+            FileKind::GlpiLogs => "un historial de GLPI (glpi_logs)",
+            FileKind::GlpiFollowups => {
+                "una exportación de seguimientos de GLPI (glpi_itilfollowups)"
+            }
+            FileKind::GlpiSatisfaction => {
+                "una exportación de encuestas de GLPI (glpi_ticketsatisfactions)"
+            }
             FileKind::CanonicalTickets => "un archivo canónico de casos",
             FileKind::CanonicalEvents => "un archivo canónico de eventos",
             FileKind::DexonCases => "un reporte de casos de Dexon",
             FileKind::DexonHistory => "un historial de estados de Dexon",
+        }
+    }
+
+    /// The command that loads `file` as a file of this kind (a Dexon history goes with its case
+    /// report, named `CASOS`).
+    pub fn command(self, file: &Path) -> String {
+        let file = file.display().to_string();
+        let file = if file.contains(char::is_whitespace) {
+            format!("\"{file}\"")
+        } else {
+            file
+        };
+        match self {
+            FileKind::CanonicalTickets | FileKind::CanonicalEvents => {
+                format!("mesa-sla ingest canonical {file}")
+            }
+            FileKind::DexonCases => format!("mesa-sla ingest dexon {file}"),
+            FileKind::DexonHistory => format!("mesa-sla ingest dexon CASOS --history {file}"),
+            other => format!("mesa-sla ingest {} {file}", other.label()),
+        }
+    }
+
+    /// Whether a file of kind `other` loads through the same command as this kind (the two
+    /// canonical kinds are one reader).
+    fn same_command(self, other: FileKind) -> bool {
+        let canonical = |k| matches!(k, FileKind::CanonicalTickets | FileKind::CanonicalEvents);
+        self == other || (canonical(self) && canonical(other))
+    }
+
+    /// The refusal of a file handed to the reader of `self` (`refusal`): when the file lacks
+    /// this kind's columns or is a spreadsheet, and its columns say it is of another kind
+    /// ([`FileKind::detect`]), the refusal names that kind and the command that loads it;
+    /// otherwise it stays as it was.
+    pub fn suggest(self, path: &Path, opts: &LoadOptions, refusal: IngestError) -> IngestError {
+        // A spreadsheet refused by a text reader may be refused for its shape (binary, one
+        // endless line) before its columns are read.
+        let wrong_columns = matches!(
+            refusal,
+            IngestError::MissingColumns { .. } | IngestError::Binary(_)
+        );
+        if !wrong_columns && !table::is_spreadsheet(path) {
+            return refusal;
+        }
+        match FileKind::detect(path, opts) {
+            Ok(found) if !self.same_command(found) => IngestError::OtherKind {
+                path: path.display().to_string(),
+                expected: self.name_es().into(),
+                found: found.name_es().into(),
+                command: found.command(path),
+            },
+            _ => refusal,
         }
     }
 

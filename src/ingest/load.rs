@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 
 use super::limits::{self, Violation};
-use super::{IngestError, IngestSummary, sha256_file};
+use super::{Changes, IngestError, IngestSummary, sha256_file};
 use crate::store::Store;
 use crate::store::tickets::{Load, Stager};
 
@@ -56,7 +56,7 @@ where
     let run_id = load.begin_run(file, sha, kind)?;
     let mut staged = load.stage(run_id, |stager| stage_records(stager, records))?;
     tracing::info!(file, read = staged.read, "filas leídas y preparadas");
-    merge_staged(&load, file, &staged)?;
+    let changes = merge_staged(&load, file, &staged)?;
     load.insert_rejects(run_id, &staged.rejects)?;
     let rejected = staged.rejects.len() as u64;
     load.finish_run(run_id, staged.read, staged.accepted, rejected)?;
@@ -71,6 +71,7 @@ where
         rejected,
         skipped: staged.skipped,
         sample_rejects: staged.rejects,
+        changes,
     })
 }
 
@@ -117,11 +118,12 @@ where
     Ok(s)
 }
 
-/// Moves what was staged into the canonical tables.
-fn merge_staged(load: &Load<'_>, file: &str, staged: &Staged) -> Result<(), IngestError> {
+/// Moves what was staged into the canonical tables; says what that changed.
+fn merge_staged(load: &Load<'_>, file: &str, staged: &Staged) -> Result<Changes, IngestError> {
     let started = std::time::Instant::now();
+    let mut changes = Changes::default();
     if staged.tickets > 0 {
-        load.merge_staged_tickets()?;
+        changes.tickets = load.merge_staged_tickets()?;
         tracing::info!(
             file,
             seconds = started.elapsed().as_secs_f64(),
@@ -129,7 +131,8 @@ fn merge_staged(load: &Load<'_>, file: &str, staged: &Staged) -> Result<(), Inge
         );
     }
     if staged.events > 0 {
-        load.merge_staged_events()?;
+        changes.new_events = load.merge_staged_events()?;
+        changes.known_events = staged.events.saturating_sub(changes.new_events);
         tracing::info!(
             file,
             seconds = started.elapsed().as_secs_f64(),
@@ -139,7 +142,7 @@ fn merge_staged(load: &Load<'_>, file: &str, staged: &Staged) -> Result<(), Inge
     if staged.surveys > 0 {
         load.merge_staged_surveys()?;
     }
-    Ok(())
+    Ok(changes)
 }
 
 /// The last door before the store: a row that a reader let through outside the domain limits

@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::store::StoreError;
+pub use crate::store::tickets::TicketChanges;
 
 pub use entry::{DEFAULT_SOURCE, LoadOptions, Reader, load_path, open};
 pub use kind::FileKind;
@@ -65,6 +66,13 @@ pub enum IngestError {
         expected: String,
         missing: String,
         found: String,
+    },
+    #[error("el archivo {path} no es {expected}: parece {found}; cárguelo con «{command}»")]
+    OtherKind {
+        path: String,
+        expected: String,
+        found: String,
+        command: String,
     },
     #[error(
         "el archivo {path} tiene {found} (el máximo es {max} columnas): no parece una \
@@ -114,6 +122,56 @@ pub struct IngestSummary {
     pub skipped: u64,
     /// The first rejects, for the command's summary (all are in `ingest_rejects`).
     pub sample_rejects: Vec<Reject>,
+    /// What the accepted rows changed in the store.
+    pub changes: Changes,
+}
+
+/// What the accepted rows of one file changed in the store: a re-ingested file changes nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The file's tickets: new, updated, unchanged, older than the stored ones.
+    pub tickets: TicketChanges,
+    /// Events the store did not have.
+    pub new_events: u64,
+    /// Events the store had already (a repeated or overlapping history).
+    pub known_events: u64,
+}
+
+impl Changes {
+    /// The changes in Spanish, for a file whose `accepted` rows made them: "casos: 0 nuevos,
+    /// 0 actualizados, 300 sin cambios", "eventos: 12 nuevos, 2.415 ya cargados", or (rows that
+    /// are neither, e.g. surveys) "N cargadas".
+    pub fn describe(&self, accepted: u64) -> String {
+        use crate::indicators::fmt_count;
+        let t = &self.tickets;
+        let mut parts = Vec::new();
+        if t.total() > 0 {
+            let mut text = format!(
+                "casos: {} nuevos, {} actualizados, {} sin cambios",
+                fmt_count(t.new),
+                fmt_count(t.updated),
+                fmt_count(t.unchanged)
+            );
+            if t.older > 0 {
+                text.push_str(&format!(
+                    ", {} más antiguos que los guardados (se conservan los guardados)",
+                    fmt_count(t.older)
+                ));
+            }
+            parts.push(text);
+        }
+        if self.new_events + self.known_events > 0 {
+            parts.push(format!(
+                "eventos: {} nuevos, {} ya cargados",
+                fmt_count(self.new_events),
+                fmt_count(self.known_events)
+            ));
+        }
+        if parts.is_empty() {
+            parts.push(format!("{} cargadas", fmt_count(accepted)));
+        }
+        parts.join("; ")
+    }
 }
 
 /// SHA-256 of a file, streamed.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use duckdb::types::{OrderedMap, Value};
 use duckdb::{Connection, Transaction, params};
 
-use super::tickets::{Reject, move_staged_tickets};
+use super::tickets::{Reject, TicketChanges, move_staged_tickets};
 use super::{Store, StoreError, queries, runs};
 
 /// The bulk-load work of one file on the store's connection. Dropping it drops the temporary
@@ -393,19 +393,21 @@ impl BulkLoad<'_> {
         )?)
     }
 
-    /// Moves the accepted rows of the judged list into `tickets`.
-    pub fn merge_list(&self) -> Result<(), StoreError> {
+    /// Moves the accepted rows of the judged list into `tickets`; says what that changed.
+    pub fn merge_list(&self) -> Result<TicketChanges, StoreError> {
         self.tx.execute_batch(queries::FAST_LIST_STAGED_VIEW)?;
-        move_staged_tickets(&self.tx)?;
+        let changes = move_staged_tickets(&self.tx)?;
         self.tx.execute_batch(queries::FAST_LIST_STAGED_VIEW_DROP)?;
-        Ok(())
+        Ok(changes)
     }
 
-    /// Adds the accepted staged `glpi_logs` events not stored yet to `ticket_events`.
-    pub fn merge_logs(&self, source: &str, run_id: i64) -> Result<(), StoreError> {
-        self.tx
+    /// Adds the accepted staged `glpi_logs` events not stored yet to `ticket_events`; gives
+    /// how many were new.
+    pub fn merge_logs(&self, source: &str, run_id: i64) -> Result<u64, StoreError> {
+        let new = self
+            .tx
             .execute(queries::FAST_LOGS_EVENTS_INSERT, params![source, run_id])?;
-        Ok(())
+        Ok(new as u64)
     }
 
     /// Records the rejected rows of the run, in file order.

@@ -75,6 +75,7 @@ queries! {
     ALERTS_PENDING_COUNT => "alerts_pending_count.sql",
     TICKETS_STAGED_CHECK => "tickets_staged_check.sql",
     TICKETS_INSERT_STAGED => "tickets_insert_staged.sql",
+    TICKETS_STAGED_CHANGES => "tickets_staged_changes.sql",
     FAST_LOGS_STAGE_CREATE => "fast_logs_stage_create.sql",
     FAST_LOGS_STAGE_LOAD => "fast_logs_stage_load.sql",
     FAST_LOGS_SUMMARY => "fast_logs_summary.sql",

@@ -121,13 +121,13 @@ impl Load<'_> {
     }
 
     /// Moves the staged tickets into `tickets` (see [`move_staged_tickets`]).
-    pub fn merge_staged_tickets(&self) -> Result<(), StoreError> {
+    pub fn merge_staged_tickets(&self) -> Result<TicketChanges, StoreError> {
         Ok(move_staged_tickets(&self.tx)?)
     }
 
-    /// Adds the staged events not stored yet to `ticket_events`.
-    pub fn merge_staged_events(&self) -> Result<(), StoreError> {
-        Ok(self.tx.execute_batch(queries::EVENTS_INSERT_NEW)?)
+    /// Adds the staged events not stored yet to `ticket_events`; gives how many were new.
+    pub fn merge_staged_events(&self) -> Result<u64, StoreError> {
+        Ok(self.tx.execute(queries::EVENTS_INSERT_NEW, [])? as u64)
     }
 
     /// Upserts the staged surveys.
@@ -239,17 +239,52 @@ impl Stager<'_> {
     }
 }
 
-/// Moves `staging_tickets` into `tickets` (tickets_upsert.sql). On a first load — no staged key
-/// in the store yet, none repeated in the file — a plain insert does the same, much faster than
-/// the conflict handling of the upsert.
-pub(super) fn move_staged_tickets(tx: &Connection) -> Result<(), duckdb::Error> {
+/// What moving one file's tickets did to the store, one count per ticket of the file (a ticket
+/// repeated in the file counts once, as its last line).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TicketChanges {
+    /// Not in the store before.
+    pub new: u64,
+    /// Replaced a stored ticket that had other data.
+    pub updated: u64,
+    /// Equal to the stored ticket.
+    pub unchanged: u64,
+    /// Other data but older than the stored ticket (`last_update`): the stored one was kept.
+    pub older: u64,
+}
+
+impl TicketChanges {
+    /// Every ticket of the file.
+    pub fn total(&self) -> u64 {
+        self.new + self.updated + self.unchanged + self.older
+    }
+}
+
+/// Moves `staging_tickets` into `tickets` (tickets_upsert.sql) and says what that changed
+/// (tickets_staged_changes.sql). On a first load — no staged key in the store yet, none
+/// repeated in the file — a plain insert does the same, much faster than the conflict handling
+/// of the upsert, and every ticket is new.
+pub(super) fn move_staged_tickets(tx: &Connection) -> Result<TicketChanges, duckdb::Error> {
     let (existing, repeated): (i64, i64) =
         tx.query_row(queries::TICKETS_STAGED_CHECK, [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
     if existing == 0 && repeated == 0 {
-        tx.execute_batch(queries::TICKETS_INSERT_STAGED)
-    } else {
-        tx.execute_batch(queries::TICKETS_UPSERT)
+        let new = tx.execute(queries::TICKETS_INSERT_STAGED, [])?;
+        return Ok(TicketChanges {
+            new: new as u64,
+            ..TicketChanges::default()
+        });
     }
+    let counts: [i64; 4] = tx.query_row(queries::TICKETS_STAGED_CHANGES, [], |r| {
+        Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?])
+    })?;
+    tx.execute_batch(queries::TICKETS_UPSERT)?;
+    let [new, updated, unchanged, older] = counts.map(|n| n.max(0) as u64);
+    Ok(TicketChanges {
+        new,
+        updated,
+        unchanged,
+        older,
+    })
 }

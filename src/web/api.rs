@@ -82,9 +82,10 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
         .local_from_instant(chrono::Utc::now().timestamp());
     let current = Quarter::containing(now.date());
     let priority = match given(&q.priority) {
-        Some(p) => Some(parse_priority(&p).ok_or_else(|| {
-            ApiError::BadRequest(format!("prioridad «{p}» desconocida (use 1–6 o su nombre)"))
-        })?),
+        Some(p) => Some(
+            parse_priority(&p)
+                .ok_or_else(|| ApiError::BadRequest(crate::sla::policy::unknown_priority(&p)))?,
+        ),
         None => None,
     };
     let entities = entities(state).await?;
@@ -389,6 +390,8 @@ pub struct TicketDetail {
     /// The stored fields, serialised at the top level as before.
     #[serde(flatten)]
     pub ticket: TicketRow,
+    /// What people see for `entity` (which stays GLPI's full path).
+    pub entity_name: String,
     pub clocks: Vec<Clock>,
     pub events: Vec<EventItem>,
     pub link: Option<String>,
@@ -453,6 +456,7 @@ pub fn ticket_detail(
         )));
     };
     let mut t = TicketDetail {
+        entity_name: state.engine.display_name(&row.entity),
         ticket: row,
         clocks: Vec::new(),
         events: Vec::new(),
@@ -492,10 +496,27 @@ pub async fn ticket(
     State(state): State<Arc<AppState>>,
     Path((source, id)): Path<(String, String)>,
 ) -> Result<Json<TicketDetail>, ApiError> {
-    let detail = state
+    Ok(Json(named_ticket_detail(&state, source, id).await?))
+}
+
+/// [`ticket_detail`] with the entity's display name: the one the dashboard's entity list shows
+/// for it (its short name or the last part of its path; the full path when two entities
+/// share that).
+pub async fn named_ticket_detail(
+    state: &Arc<AppState>,
+    source: String,
+    id: String,
+) -> Result<TicketDetail, ApiError> {
+    let mut detail = state
         .with_store(move |s, store| ticket_detail(s, store, &source, &id))
         .await?;
-    Ok(Json(detail))
+    let entity = &detail.ticket.entity;
+    detail.entity_name = state
+        .engine
+        .display_names(&entities(state).await?)
+        .remove(entity)
+        .unwrap_or_else(|| state.engine.display_name(entity));
+    Ok(detail)
 }
 
 /// What an ingest request did.

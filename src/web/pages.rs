@@ -339,9 +339,7 @@ pub async fn ticket(
     State(state): State<Arc<AppState>>,
     Path((source, id)): Path<(String, String)>,
 ) -> Result<Html<String>, PageError> {
-    let t = state
-        .with_store(move |s, store| api::ticket_detail(s, store, &source, &id))
-        .await?;
+    let t = api::named_ticket_detail(&state, source, id).await?;
     let paused_since = paused_since(&t);
     let clocks: Vec<_> = t
         .clocks

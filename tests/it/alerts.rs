@@ -620,8 +620,14 @@ fn without_an_smtp_server_configured_alerts_wait() {
     let mut store = Store::open_in_memory().expect("store");
     load(&mut store);
     let err = run_alerts(&mut store, &cfg, at("2025-07-08 09:45:00")).expect_err("no server");
-    assert!(matches!(err, AlertsError::NoSmtp { pending: 3 }), "{err}");
+    assert!(
+        matches!(err, AlertsError::NoServer { decided, pending: 3 } if decided.new_alerts == 3),
+        "{err}"
+    );
     assert!(err.to_string().contains("[smtp] host"), "{err}");
+    // The delivery half alone says the same about what it cannot send.
+    let err = deliver_alerts(&mut store, &cfg, at("2025-07-08 09:45:00")).expect_err("no server");
+    assert!(matches!(err, AlertsError::NoSmtp { pending: 3 }), "{err}");
     // Decided all the same, and not decided twice.
     let d = decide_alerts(&mut store, &cfg, at("2025-07-08 09:45:00")).expect("decide");
     assert_eq!(d, DecideSummary::default());

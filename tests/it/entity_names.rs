@@ -240,3 +240,39 @@ fn a_report_written_by_the_library_is_named_after_the_short_name() {
         .into_owned();
     assert_eq!(name, "indicadores_tic-gobernacion_2025-Q3.xlsx");
 }
+
+/// The case page and its JSON name the entity as the dashboard's list does (issue 12, defect
+/// 5): the short name or the leaf, with the full path kept as `entity` in the JSON and as the
+/// title of the name on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_page_and_its_json_show_the_display_name() {
+    let app = crate::web::spawn_app_over(WebConfig::default(), engine, paths).await;
+    for (id, path, shown) in [
+        ("1", ISIDRO, "Alcaldía de San Isidro"),
+        ("3", TIC_GOB, "TIC Gobernación"),
+        ("4", TIC_CONCEJO, "Secretaría TIC"),
+    ] {
+        let page = send(&app.addr, "GET", &format!("/casos/glpi/{id}"), None, None).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        let body = page.text();
+        let escaped = path.replace('>', "&gt;");
+        assert!(
+            body.contains(&format!("<span title=\"{escaped}\">{shown}</span>")),
+            "{id}: {body}"
+        );
+        // The full path appears only as that title.
+        assert_eq!(body.matches(&escaped).count(), 1, "{id}: {body}");
+        let json = send(
+            &app.addr,
+            "GET",
+            &format!("/api/v1/tickets/glpi/{id}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(json.status, 200, "{}", json.text());
+        let v = json.json();
+        assert_eq!(v["entity"], path, "{v}");
+        assert_eq!(v["entity_name"], shown, "{v}");
+    }
+}

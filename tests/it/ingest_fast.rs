@@ -51,7 +51,8 @@ fn same_summary(fast: &IngestSummary, reference: &IngestSummary) {
             fast.accepted,
             fast.rejected,
             fast.skipped,
-            &fast.sample_rejects
+            &fast.sample_rejects,
+            fast.changes
         ),
         (
             reference.run_id,
@@ -60,7 +61,8 @@ fn same_summary(fast: &IngestSummary, reference: &IngestSummary) {
             reference.accepted,
             reference.rejected,
             reference.skipped,
-            &reference.sample_rejects
+            &reference.sample_rejects,
+            reference.changes
         )
     );
 }

@@ -9,6 +9,7 @@ mod alerts;
 mod architecture;
 mod browser;
 mod cli;
+mod cli_outputs;
 mod entity_names;
 mod extreme;
 mod glpi_api;

@@ -697,9 +697,18 @@ fn run_job_runs_one_job_by_hand_and_records_it() {
         "{}",
         stderr(&o)
     );
+    // mesa-sla.toml of the working directory would be used without --config: an empty one.
+    std::fs::write(dir.path().join("vacia.toml"), "").expect("empty config");
     let o = run(
         dir.path(),
-        &["--db", "s.duckdb", "run-job", "ingest-folder"],
+        &[
+            "--config",
+            "vacia.toml",
+            "--db",
+            "s.duckdb",
+            "run-job",
+            "ingest-folder",
+        ],
     );
     assert!(!o.status.success());
     assert!(

@@ -207,6 +207,18 @@ pub enum SlaState {
 }
 
 impl SlaState {
+    pub const ALL: [SlaState; 5] = [
+        SlaState::Met,
+        SlaState::Breached,
+        SlaState::Running,
+        SlaState::AtRisk,
+        SlaState::NoTarget,
+    ];
+
+    pub fn from_code(code: &str) -> Option<SlaState> {
+        SlaState::ALL.into_iter().find(|s| s.code() == code.trim())
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             SlaState::Met => "met",

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{Metric, TicketType, fold, parse_priority};
+use crate::model::{Metric, TicketType, fold, parse_priority, priority_label_es};
 
 /// Errors in a policy as written in the configuration.
 #[derive(Debug, Error, PartialEq)]
@@ -17,10 +17,7 @@ pub enum PolicyError {
     BadMetric { rule: usize, text: String },
     #[error("regla {rule}: indique «target» junto con «metric», o bien «attention»/«solution»")]
     NoTarget { rule: usize },
-    #[error(
-        "regla {rule}: prioridad «{text}» desconocida (use 1–6 o una etiqueta: Muy baja, Baja, \
-         Mediana, Alta, Muy urgente, Mayor)"
-    )]
+    #[error("regla {rule}: {}", unknown_priority(text))]
     BadPriority { rule: usize, text: String },
     #[error("regla {rule}: tipo «{text}» desconocido (use \"incident\" o \"request\")")]
     BadType { rule: usize, text: String },
@@ -91,6 +88,30 @@ impl TargetSpec {
 pub enum PriorityItem {
     Number(i64),
     Label(String),
+}
+
+impl PriorityItem {
+    /// The priority 1–6 it names, or its text as written when it names none (for
+    /// [`unknown_priority`]).
+    pub fn parse(&self) -> Result<u8, String> {
+        match self {
+            PriorityItem::Number(x) => u8::try_from(*x)
+                .ok()
+                .filter(|x| (1..=6).contains(x))
+                .ok_or_else(|| x.to_string()),
+            PriorityItem::Label(l) => parse_priority(l).ok_or_else(|| l.clone()),
+        }
+    }
+}
+
+/// The one wording of a priority no rule or route understands, with the valid values: the
+/// numbers and GLPI's labels.
+pub fn unknown_priority(text: &str) -> String {
+    let labels: Vec<&str> = (1..=6).map(priority_label_es).collect();
+    format!(
+        "prioridad «{text}» desconocida (use 1–6 o una etiqueta: {})",
+        labels.join(", ")
+    )
 }
 
 /// One policy rule as written in the TOML configuration. Empty lists match everything.
@@ -419,17 +440,10 @@ fn build_rule(n: usize, r: &RuleConfig) -> Result<Rule, PolicyError> {
     }
     let mut priority = Vec::new();
     for p in &r.priority {
-        let parsed = match p {
-            PriorityItem::Number(x) => u8::try_from(*x).ok().filter(|x| (1..=6).contains(x)),
-            PriorityItem::Label(l) => parse_priority(l),
-        };
-        priority.push(parsed.ok_or_else(|| PolicyError::BadPriority {
-            rule: n,
-            text: match p {
-                PriorityItem::Number(x) => x.to_string(),
-                PriorityItem::Label(l) => l.clone(),
-            },
-        })?);
+        priority.push(
+            p.parse()
+                .map_err(|text| PolicyError::BadPriority { rule: n, text })?,
+        );
     }
     let mut types = Vec::new();
     for t in &r.types {
