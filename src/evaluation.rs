@@ -437,10 +437,10 @@ impl ExportFormat {
             ExportFormat::Machine => (r.metric.to_owned(), r.state.to_owned()),
             ExportFormat::Excel => (
                 Metric::from_code(r.metric)
-                    .map_or(r.metric, Metric::label_es)
+                    .map_or(r.metric, |m| m.label_es())
                     .to_owned(),
                 SlaState::from_code(r.state)
-                    .map_or(r.state, SlaState::label_es)
+                    .map_or(r.state, |s| s.label_es())
                     .to_owned(),
             ),
         };

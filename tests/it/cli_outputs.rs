@@ -277,9 +277,9 @@ const ALERTS_POLICY: &str = "[[policy.rule]]\nattention = \"2h\"\nsolution = \"8
 fn run_job_alerts_without_smtp_says_one_line_and_exits_1() {
     let dir = tempfile::tempdir().expect("tempdir");
     alerts_store(dir.path(), ALERTS_POLICY);
-    let job = || {
+    let job = |dir: &Path| {
         cli(
-            dir.path(),
+            dir,
             &[
                 "--config",
                 "conf.toml",
@@ -290,7 +290,7 @@ fn run_job_alerts_without_smtp_says_one_line_and_exits_1() {
             ],
         )
     };
-    let o = job();
+    let o = job(dir.path());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     let lines: Vec<&str> = err.lines().collect();
@@ -313,14 +313,14 @@ fn run_job_alerts_without_smtp_says_one_line_and_exits_1() {
         dir.path(),
         &format!("{ALERTS_POLICY}[[alerts.route]]\nto = [\"mesa@entidad.gov.co\"]\n"),
     );
-    let o = job();
+    let o = job(dir.path());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("se decidieron 5 alertas nuevas; 5 esperan en la bandeja de salida"),
         "{}",
         stderr(&o)
     );
-    let o = job();
+    let o = job(dir.path());
     assert!(
         stderr(&o).contains("se decidieron 0 alertas nuevas; 5 esperan en la bandeja de salida"),
         "{}",
@@ -395,10 +395,13 @@ fn the_working_directory_configuration_is_used_and_every_command_names_its_own()
 
 #[test]
 fn an_unknown_priority_has_one_wording_in_rules_and_routes() {
+    // A rule is checked when the engine is built from the configuration.
     let rule = Config::parse(
         "[[policy.rule]]\npriority = [\"Urgente\"]\nattention = \"2h\"\n",
         "conf.toml",
     )
+    .expect("parses")
+    .engine()
     .expect_err("unknown priority")
     .to_string();
     let route = Config::parse(

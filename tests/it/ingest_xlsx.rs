@@ -86,7 +86,9 @@ fn assert_loads_like_the_sample(edit: impl Fn(&str) -> String) {
     assert!(o.status.success(), "{:?}: {}", o.status, stderr(&o));
     // The sample report has 300 cases, all valid (see ingest_dexon.rs).
     assert!(
-        stdout(&o).contains("300 filas leídas, 300 cargadas, 0 rechazadas"),
+        stdout(&o).contains(
+            "300 filas leídas; casos: 300 nuevos, 0 actualizados, 0 sin cambios; 0 rechazadas"
+        ),
         "{}",
         stdout(&o)
     );
