@@ -20,6 +20,13 @@ fn copy(dir: &Path, files: &[&str]) {
     }
 }
 
+/// The GLPI sample exports: list, history, follow-ups.
+const GLPI_SAMPLES: [&str; 3] = [
+    "samples/tickets.csv",
+    "samples/glpi_logs.csv",
+    "samples/followups.csv",
+];
+
 /// Runs `mesa-sla --db s.duckdb` with `args` in `dir`.
 fn cli(dir: &Path, args: &[&str]) -> std::process::Output {
     let mut all = vec!["--db", "s.duckdb"];
@@ -30,15 +37,10 @@ fn cli(dir: &Path, args: &[&str]) -> std::process::Output {
 #[test]
 fn a_file_of_another_kind_names_the_command_that_loads_it() {
     let dir = tempfile::tempdir().expect("tempdir");
+    copy(dir.path(), &GLPI_SAMPLES);
     copy(
         dir.path(),
-        &[
-            "samples/tickets.csv",
-            "samples/glpi_logs.csv",
-            "samples/followups.csv",
-            "samples/dexon/casos.xlsx",
-            "samples/dexon/historial.xlsx",
-        ],
+        &["samples/dexon/casos.xlsx", "samples/dexon/historial.xlsx"],
     );
     std::fs::copy(
         fixtures().join("canonical/events.csv"),
@@ -138,6 +140,22 @@ fn said(o: &std::process::Output) -> String {
     stdout(o)
 }
 
+/// Ingests the 300 sample cases in `file` twice: all new, then all unchanged.
+fn ingested_twice(dir: &Path, sub: &str, file: &str) {
+    let out = said(&cli(dir, &["ingest", sub, file]));
+    assert!(
+        out.contains(
+            "300 filas leídas; casos: 300 nuevos, 0 actualizados, 0 sin cambios; 0 rechazadas"
+        ),
+        "{out}"
+    );
+    let out = said(&cli(dir, &["ingest", sub, file]));
+    assert!(
+        out.contains("casos: 0 nuevos, 0 actualizados, 300 sin cambios; 0 rechazadas"),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_glpi_list_ingested_again_says_nothing_changed_and_then_what_did() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -146,18 +164,7 @@ fn a_glpi_list_ingested_again_says_nothing_changed_and_then_what_did() {
         &["samples/tickets.csv", "samples/glpi_logs.csv"],
     );
     // The sample list has 300 cases (tests/fixtures/samples/README.md).
-    let out = said(&cli(dir.path(), &["ingest", "glpi-csv", "tickets.csv"]));
-    assert!(
-        out.contains(
-            "300 filas leídas; casos: 300 nuevos, 0 actualizados, 0 sin cambios; 0 rechazadas"
-        ),
-        "{out}"
-    );
-    let out = said(&cli(dir.path(), &["ingest", "glpi-csv", "tickets.csv"]));
-    assert!(
-        out.contains("casos: 0 nuevos, 0 actualizados, 300 sin cambios; 0 rechazadas"),
-        "{out}"
-    );
+    ingested_twice(dir.path(), "glpi-csv", "tickets.csv");
     // One title edited: one case updated, the rest unchanged.
     let path = dir.path().join("tickets.csv");
     let text = std::fs::read_to_string(&path).expect("read");
@@ -206,16 +213,7 @@ fn a_canonical_file_ingested_again_counts_new_updated_unchanged_and_older_cases(
         dir.path().join("casos.csv"),
     )
     .expect("copy");
-    let out = said(&cli(dir.path(), &["ingest", "canonical", "casos.csv"]));
-    assert!(
-        out.contains("casos: 300 nuevos, 0 actualizados, 0 sin cambios; 0 rechazadas"),
-        "{out}"
-    );
-    let out = said(&cli(dir.path(), &["ingest", "canonical", "casos.csv"]));
-    assert!(
-        out.contains("casos: 0 nuevos, 0 actualizados, 300 sin cambios; 0 rechazadas"),
-        "{out}"
-    );
+    ingested_twice(dir.path(), "canonical", "casos.csv");
     // 2190 gets another title (updated); 2179 another title and an earlier last update than the
     // stored one (kept as stored); 9999 is new.
     let path = dir.path().join("casos.csv");
@@ -422,15 +420,8 @@ fn an_unknown_priority_has_one_wording_in_rules_and_routes() {
 #[test]
 fn the_excel_export_opens_in_a_spanish_spreadsheet() {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy(
-        dir.path(),
-        &[
-            "samples/tickets.csv",
-            "samples/glpi_logs.csv",
-            "samples/followups.csv",
-            "samples/policy.toml",
-        ],
-    );
+    copy(dir.path(), &GLPI_SAMPLES);
+    copy(dir.path(), &["samples/policy.toml"]);
     let o = cli(dir.path(), &["ingest", "glpi-csv", "tickets.csv"]);
     assert!(o.status.success(), "{}", stderr(&o));
     for history in [
