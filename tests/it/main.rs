@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod entity_names;
 mod extreme;
+mod ficha;
 mod glpi_api;
 mod golden;
 mod helpers;
