@@ -18,8 +18,10 @@ use crate::indicators::{Direction, Indicator, IndicatorSet, Kind, Light, Quarter
 
 /// The last column of a card: A holds the labels, B–I the values and the serie histórica.
 const LAST: ColNum = 8;
-/// Column widths (characters): they add up to what fits a Letter page in portrait at 100 %.
-/// The sheet is not "fitted to width": Excel ignores manual page breaks when it fits a sheet.
+/// Column widths (characters) and the print scale: the card fits a Letter page in portrait at
+/// [`PRINT_SCALE`] % (checked by LibreOffice in the tests, which prints Calibri with a wider
+/// substitute). The sheet is not "fitted to width": Excel ignores manual page breaks then.
+const PRINT_SCALE: u16 = 70;
 const LABEL_WIDTH: f64 = 20.0;
 const VALUE_WIDTH: f64 = 9.3;
 /// Characters of an average line of text across B–I (conservative, so rows grow enough).
@@ -28,7 +30,7 @@ const LINE_CHARS: usize = 72;
 const HISTORY_MIN: usize = 4;
 const HISTORY_MAX: usize = 8;
 /// Height of the blank boxes the quality team writes in (points).
-const BOX_HEIGHT: f64 = 66.0;
+const BOX_HEIGHT: f64 = 110.0;
 
 /// The ficha's own formats, built on the workbook's.
 struct Card<'a> {
@@ -110,6 +112,7 @@ pub fn form_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result
     ws.set_portrait();
     ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
     ws.set_print_center_horizontally(true);
+    ws.set_print_scale(PRINT_SCALE);
     ws.set_repeat_rows(0, 1)?;
     ws.set_footer("&LFicha de indicadores&CPágina &P de &N");
     Ok(())
@@ -452,7 +455,7 @@ fn team_rows(
         for c in [1, 3, 5] {
             ws.merge_range(r, c, r, c + 1, "", &card.blank)?;
         }
-        ws.set_row_height(r, 30)?;
+        ws.set_row_height(r, 36)?;
     }
     ws.merge_range(row + 1, 7, row + 2, LAST, "", &card.date)?;
     Ok(row + 3)
