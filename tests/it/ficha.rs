@@ -39,6 +39,23 @@ fn hand_workbook(dir: &Path) -> (Store, ReportFiles) {
     (store, files)
 }
 
+/// How many indicators go on the form.
+fn on_form(files: &ReportFiles) -> usize {
+    files
+        .set
+        .indicators
+        .iter()
+        .filter(|i| i.definition.on_form)
+        .count()
+}
+
+/// Keeps a PDF in the folder `MESA_SLA_KEEP_PDF` names, if set (to look at it).
+fn keep(pdf: &[u8], name: &str) {
+    if let Ok(dir) = std::env::var("MESA_SLA_KEEP_PDF") {
+        std::fs::write(Path::new(&dir).join(name), pdf).expect("keep the PDF");
+    }
+}
+
 fn text(d: &Data) -> String {
     d.to_string()
 }
@@ -238,12 +255,7 @@ fn sheet_xml(path: &Path) -> (Vec<(String, String)>, String) {
 fn every_sheet_is_set_up_for_printing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (_, files) = hand_workbook(dir.path());
-    let on_form = files
-        .set
-        .indicators
-        .iter()
-        .filter(|i| i.definition.on_form)
-        .count();
+    let on_form = on_form(&files);
     let (sheets, workbook) = sheet_xml(&files.workbook);
     assert!(sheets.len() >= 10);
     for (i, (name, xml)) in sheets.iter().enumerate() {
@@ -346,19 +358,12 @@ fn only_sheet(workbook: &Path, name: &str, dst: &Path) -> PathBuf {
 fn libreoffice_prints_one_indicator_per_page_and_the_cases_one_page_wide() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (_, files) = hand_workbook(dir.path());
-    let on_form = files
-        .set
-        .indicators
-        .iter()
-        .filter(|i| i.definition.on_form)
-        .count();
+    let on_form = on_form(&files);
     let ficha = only_sheet(&files.workbook, FICHA, dir.path());
     let Some(pdf) = libreoffice_pdf(&ficha) else {
         return;
     };
-    if let Ok(keep) = std::env::var("MESA_SLA_KEEP_PDF") {
-        std::fs::write(Path::new(&keep).join("ficha.pdf"), &pdf).expect("keep the PDF");
-    }
+    keep(&pdf, "ficha.pdf");
     assert_eq!(pdf_pages(&pdf), on_form, "one printed page per indicator");
     // The four cases: one page (three columns wide before).
     let casos = only_sheet(&files.workbook, "Casos", dir.path());
@@ -382,9 +387,7 @@ fn libreoffice_prints_one_indicator_per_page_and_the_cases_one_page_wide() {
     .expect("report");
     let casos = only_sheet(&files.workbook, "Casos", samples.path());
     let pdf = libreoffice_pdf(&casos).expect("converted");
-    if let Ok(keep) = std::env::var("MESA_SLA_KEEP_PDF") {
-        std::fs::write(Path::new(&keep).join("casos.pdf"), &pdf).expect("keep the PDF");
-    }
+    keep(&pdf, "casos.pdf");
     // One strip of columns: no more pages than the rows need even at full size (a landscape
     // Letter page less its margins, 504 pt, holds 39 rows of LibreOffice's 12,8 pt); the
     // unfitted sheet printed three strips of columns for each page of rows.
