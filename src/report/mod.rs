@@ -2,6 +2,8 @@
 //! writes the workbook (`workbook`) and the charts (`charts`) from that one set.
 
 pub mod charts;
+mod ficha;
+mod print;
 pub mod workbook;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -14,7 +14,6 @@ use rust_xlsxwriter::{
 use super::ReportError;
 use crate::indicators::{
     BreakdownRow, Dimension, Figures, Indicator, IndicatorSet, Kind, Light, Quantity, Quarter,
-    fmt_number,
 };
 use crate::model::{Status, TicketType, priority_label_es};
 use crate::store::arrow_cols::{bools, f64s, i64s, strs};
@@ -34,14 +33,13 @@ pub struct WorkbookStats {
     pub breaches: usize,
 }
 
-struct Formats {
-    title: Format,
-    subtitle: Format,
-    header: Format,
-    label: Format,
+pub(super) struct Formats {
+    pub(super) title: Format,
+    pub(super) subtitle: Format,
+    pub(super) header: Format,
+    pub(super) label: Format,
     text: Format,
-    wrap: Format,
-    int: Format,
+    pub(super) int: Format,
     pct: Format,
     hours: Format,
     date: Format,
@@ -81,10 +79,6 @@ impl Formats {
                 .set_border(FormatBorder::Thin)
                 .set_align(FormatAlign::Top),
             text: Format::new(),
-            wrap: Format::new()
-                .set_text_wrap()
-                .set_align(FormatAlign::Top)
-                .set_border(FormatBorder::Thin),
             int: Format::new().set_num_format("#,##0"),
             pct: Format::new().set_num_format("0.0%"),
             hours: Format::new().set_num_format("#,##0.00"),
@@ -98,7 +92,7 @@ impl Formats {
         }
     }
 
-    fn light(&self, light: Light) -> Option<&Format> {
+    pub(super) fn light(&self, light: Light) -> Option<&Format> {
         match light {
             Light::Green => Some(&self.green),
             Light::Yellow => Some(&self.yellow),
@@ -149,7 +143,7 @@ pub fn write(
     let set = set()?;
     wb.set_properties(&properties(&set));
     summary_sheet(wb.worksheet_from_index(0).map_err(&err)?, &set, &f).map_err(&err)?;
-    form_sheet(wb.worksheet_from_index(1).map_err(&err)?, &set, &f).map_err(&err)?;
+    super::ficha::form_sheet(wb.worksheet_from_index(1).map_err(&err)?, &set, &f).map_err(&err)?;
     for (i, dim) in BREAKDOWNS.into_iter().enumerate() {
         let ws = wb.worksheet_from_index(2 + i).map_err(&err)?;
         breakdown_sheet(ws, dim, &set, &f).map_err(&err)?;
@@ -212,7 +206,7 @@ fn save(wb: &mut Workbook, path: &Path, cases: usize) -> Result<(), ReportError>
 }
 
 /// Writes a value of an indicator in its unit (percent values are stored as fractions).
-fn write_value(
+pub(super) fn write_value(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
@@ -238,7 +232,7 @@ fn write_value(
     Ok(())
 }
 
-fn write_change(
+pub(super) fn write_change(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
@@ -273,8 +267,7 @@ fn summary_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<
     summary_table(ws, set, f, top)?;
     let last = top + set.indicators.len() as u32;
     ws.autofilter(top, 0, last, 8)?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
+    super::print::table_print(ws, true, (top, top))?;
     ws.set_freeze_panes(top + 1, 1)?;
     ws.set_column_width(0, 46)?;
     ws.set_column_width(1, 14)?;
@@ -465,147 +458,6 @@ fn priority_chart(priorities: u32) -> Chart {
     by_priority
 }
 
-/// *Ficha de indicadores*: one card per indicator on the form.
-fn form_sheet(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(), XlsxError> {
-    ws.set_column_width(0, 26)?;
-    ws.set_column_width(1, 100)?;
-    ws.set_print_fit_to_pages(1, 0);
-    ws.write_string_with_format(
-        0,
-        0,
-        format!(
-            "Ficha de indicadores — {} — {}",
-            set.entity_name, set.quarter
-        ),
-        &f.title,
-    )?;
-    let mut row = 2u32;
-    for (n, ind) in set
-        .indicators
-        .iter()
-        .filter(|i| i.definition.on_form)
-        .enumerate()
-    {
-        ws.merge_range(
-            row,
-            0,
-            row,
-            1,
-            &format!("Indicador {}: {}", n + 1, ind.definition.name),
-            &f.header,
-        )?;
-        row = form_definition(ws, set, ind, row + 1, f)?;
-        row = form_results(ws, set, ind, row, f)?;
-    }
-    Ok(())
-}
-
-/// The definition rows of an indicator's card from `row`; returns the next row.
-fn form_definition(
-    ws: &mut Worksheet,
-    set: &IndicatorSet,
-    ind: &Indicator,
-    mut row: u32,
-    f: &Formats,
-) -> Result<u32, XlsxError> {
-    let d = &ind.definition;
-    let kind = d.quantity.kind();
-    let goal = d
-        .goal
-        .map(|g| {
-            let text = fmt_value_text(kind, g);
-            match d.direction {
-                crate::indicators::Direction::Higher => format!("Mayor o igual a {text}"),
-                crate::indicators::Direction::Lower => format!("Menor o igual a {text}"),
-            }
-        })
-        .unwrap_or_else(|| "Sin meta".into());
-    let text_rows: [(&str, String); 9] = [
-        ("Nombre del indicador", d.name.clone()),
-        ("Objetivo", d.objective.clone()),
-        ("Fórmula", d.formula.clone()),
-        ("Unidad de medida", d.unit.clone()),
-        ("Frecuencia", d.frequency.clone()),
-        ("Meta", goal),
-        ("Fuente de información", d.source.clone()),
-        ("Responsable", d.owner.clone()),
-        (
-            "Periodo",
-            format!("{} ({})", set.quarter, set.quarter.name_es()),
-        ),
-    ];
-    for (label, value) in text_rows {
-        ws.write_string_with_format(row, 0, label, &f.label)?;
-        // Spreadsheets do not grow a row for wrapped text on their own.
-        let lines = wrapped_lines(&value);
-        ws.write_string_with_format(row, 1, value, &f.wrap)?;
-        if lines > 1 {
-            ws.set_row_height(row, 15.0 * lines as f64)?;
-        }
-        row += 1;
-    }
-    Ok(row)
-}
-
-/// The figures, result and analysis rows of an indicator's card from `row`; returns the row
-/// where the next card starts.
-fn form_results(
-    ws: &mut Worksheet,
-    set: &IndicatorSet,
-    ind: &Indicator,
-    mut row: u32,
-    f: &Formats,
-) -> Result<u32, XlsxError> {
-    let kind = ind.definition.quantity.kind();
-    for (label, v) in [
-        ("Numerador", ind.current.numerator),
-        ("Denominador", ind.current.denominator),
-    ] {
-        ws.write_string_with_format(row, 0, label, &f.label)?;
-        match v {
-            Some(v) => {
-                ws.write_number_with_format(row, 1, v, &f.int.clone().set_align(FormatAlign::Left))?
-            }
-            None => ws.write_string_with_format(row, 1, "—", &f.wrap)?,
-        };
-        row += 1;
-    }
-    ws.write_string_with_format(row, 0, "Resultado", &f.label)?;
-    write_value(ws, row, 1, kind, ind.current.value, f, f.light(ind.light))?;
-    row += 1;
-    ws.write_string_with_format(row, 0, "Semáforo", &f.label)?;
-    match f.light(ind.light) {
-        Some(l) => ws.write_string_with_format(row, 1, ind.light.label_es(), l)?,
-        None => ws.write_string_with_format(row, 1, ind.light.label_es(), &f.wrap)?,
-    };
-    row += 1;
-    ws.write_string_with_format(
-        row,
-        0,
-        format!("Resultado {}", set.previous_quarter),
-        &f.label,
-    )?;
-    write_value(ws, row, 1, kind, ind.previous, f, None)?;
-    row += 1;
-    ws.write_string_with_format(row, 0, "Análisis", &f.label)?;
-    ws.write_string_with_format(row, 1, &ind.analysis, &f.wrap)?;
-    ws.set_row_height(row, 15.0 * wrapped_lines(&ind.analysis) as f64)?;
-    Ok(row + 2)
-}
-
-/// Lines a text takes in the form's value column (100 characters wide, about 90 per line).
-fn wrapped_lines(text: &str) -> usize {
-    (text.chars().count() / 90 + 1).min(10)
-}
-
-fn fmt_value_text(kind: Kind, v: f64) -> String {
-    match kind {
-        Kind::Percent => format!("{} %", fmt_number(v, 1)),
-        Kind::Hours => format!("{} horas hábiles", fmt_number(v, 1)),
-        Kind::Count => fmt_number(v, 0),
-    }
-}
-
 // Columns of the breakdown sheets that the native charts read.
 const BD_REGISTERED: u16 = 1;
 const BD_ATT_PCT: u16 = 7;
@@ -674,8 +526,7 @@ fn breakdown_sheet(
     let last = rows.len() as u32;
     ws.autofilter(0, 0, last.max(1), (BREAKDOWN_HEADERS.len() - 1) as u16)?;
     ws.set_freeze_panes(1, 1)?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
+    super::print::table_print(ws, true, (0, 0))?;
     ws.set_column_width(0, if dim == Dimension::Month { 16 } else { 40 })?;
     for c in 1..BREAKDOWN_HEADERS.len() as u16 {
         ws.set_column_width(c, 13)?;
@@ -969,6 +820,7 @@ fn table_sheet(
     }
     let last_col = (columns.len() - 1) as u16;
     ws.set_freeze_panes(1, 0)?;
+    super::print::table_print(ws, true, (0, 0))?;
     ws.write_row_with_format(0, 0, columns.iter().map(|c| c.0), &f.header)?;
     ws.set_row_height(0, 30)?;
     let mut row = 0u32;

@@ -17,7 +17,7 @@ fn sample(name: &str) -> PathBuf {
 }
 
 /// The entries of a zip file, in order.
-fn entries(path: &Path) -> Vec<(String, Vec<u8>)> {
+pub fn entries(path: &Path) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).expect("open")).expect("zip");
     (0..zip.len())
         .map(|i| {
@@ -30,7 +30,7 @@ fn entries(path: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Writes a zip with `entries` (deflated; `stored` names stored as they are).
-fn write_zip(dst: &Path, entries: &[(String, Vec<u8>)], stored: &str) {
+pub fn write_zip(dst: &Path, entries: &[(String, Vec<u8>)], stored: &str) {
     use zip::write::SimpleFileOptions;
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, bytes) in entries {

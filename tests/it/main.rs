@@ -12,6 +12,7 @@ mod cli;
 mod cli_outputs;
 mod entity_names;
 mod extreme;
+mod ficha;
 mod glpi_api;
 mod golden;
 mod helpers;

@@ -197,11 +197,11 @@ fn a_hand_computed_quarter() {
     assert_eq!(hist, [0, 0, 1, 0, 2, 0, 0, 0]);
 }
 
-fn cell(sheet: &calamine::Range<Data>, row: usize, col: usize) -> Data {
+pub fn cell(sheet: &calamine::Range<Data>, row: usize, col: usize) -> Data {
     sheet.get((row, col)).cloned().unwrap_or(Data::Empty)
 }
 
-fn number(d: &Data) -> Option<f64> {
+pub fn number(d: &Data) -> Option<f64> {
     match d {
         Data::Float(f) => Some(*f),
         Data::Int(i) => Some(*i as f64),
@@ -367,15 +367,26 @@ fn the_workbook_reads_back_with_the_indicator_set() {
 /// Renders the workbook to PDF with LibreOffice headless (missing: a failure under CI, a skip
 /// elsewhere).
 fn libreoffice_renders(workbook: &Path) {
+    let Some(bytes) = libreoffice_pdf(workbook) else {
+        return;
+    };
+    assert!(
+        bytes.starts_with(b"%PDF") && bytes.len() > 10_000,
+        "{} bytes",
+        bytes.len()
+    );
+}
+
+/// The PDF LibreOffice headless prints of `workbook`, or `None` (after saying so) when
+/// LibreOffice is missing outside CI; under CI a missing LibreOffice fails the test.
+pub fn libreoffice_pdf(workbook: &Path) -> Option<Vec<u8>> {
     let found = ["soffice", "libreoffice"].into_iter().find(|b| runs(b));
-    let Some(soffice) = require_program(
+    let soffice = require_program(
         found,
         "la conversión del libro a PDF",
         "LibreOffice (soffice)",
         "instale el paquete libreoffice-calc-nogui",
-    ) else {
-        return;
-    };
+    )?;
     let out = tempfile::tempdir().expect("tempdir");
     let profile = tempfile::tempdir().expect("profile");
     let o = std::process::Command::new(soffice)
@@ -392,12 +403,7 @@ fn libreoffice_renders(workbook: &Path) {
     let pdf = out
         .path()
         .join(workbook.with_extension("pdf").file_name().expect("name"));
-    let bytes = std::fs::read(&pdf).expect("LibreOffice wrote the PDF");
-    assert!(
-        bytes.starts_with(b"%PDF") && bytes.len() > 10_000,
-        "{} bytes",
-        bytes.len()
-    );
+    Some(std::fs::read(&pdf).expect("LibreOffice wrote the PDF"))
 }
 
 #[test]

@@ -10,13 +10,15 @@ mod analysis;
 mod definitions;
 pub mod history;
 mod quarter;
+pub mod ranges;
 
 pub use analysis::{fmt_count, fmt_hours, fmt_number, fmt_percent};
 pub use definitions::{
-    DEFAULT_DEFINITIONS, Definition, Definitions, DefinitionsError, Direction, General, Kind,
-    Quantity,
+    DEFAULT_DEFINITIONS, Definition, Definitions, DefinitionsError, Direction, General,
+    INDICATOR_TYPES, Kind, Quantity,
 };
 pub use quarter::{Quarter, QuarterError, month_name_es};
+pub use ranges::{Range, Ranges};
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -149,21 +151,12 @@ impl Light {
         }
     }
 
-    /// Green when the goal is met, yellow within `tolerance` points of it, red beyond.
-    pub fn of(value: Option<f64>, goal: Option<f64>, sense: Direction, tolerance: f64) -> Light {
-        let (Some(v), Some(g)) = (value, goal) else {
-            return Light::None;
-        };
-        let short = match sense {
-            Direction::Higher => g - v,
-            Direction::Lower => v - g,
-        };
-        if short <= 1e-9 {
-            Light::Green
-        } else if short <= tolerance + 1e-9 {
-            Light::Yellow
-        } else {
-            Light::Red
+    /// The light of a value in the ranges of its definition ([`Definition::light_ranges`]);
+    /// none without ranges (no goal) or without a value.
+    pub fn of(value: Option<f64>, ranges: Option<&Ranges>, sense: Direction) -> Light {
+        match (value, ranges) {
+            (Some(v), Some(r)) => r.light(v, sense),
+            _ => Light::None,
         }
     }
 }
@@ -276,7 +269,7 @@ impl IndicatorSet {
             .map(|d| {
                 let now = current.total.value(d.quantity);
                 let before = previous.total.value(d.quantity).value;
-                let light = Light::of(now.value, d.goal, d.direction, d.tolerance);
+                let light = Light::of(now.value, d.light_ranges().as_ref(), d.direction);
                 let change = now.value.zip(before).map(|(a, b)| a - b);
                 let analysis =
                     analysis::sentence(d, &now, before, light, quarter, previous_quarter, &current);
