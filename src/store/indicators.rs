@@ -124,7 +124,7 @@ pub fn quarter_figures(
     let mut out = read_figures(store, entity, quarter, closing_limit, filters)?;
     add_empty_months(&mut out, quarter);
     sort_rows(&mut out.rows);
-    out.solution_histogram = read_histogram(store, entity, quarter, filters)?;
+    out.solution_histogram = read_histogram(store, entity, quarter, closing_limit, filters)?;
     Ok(out)
 }
 
@@ -258,6 +258,7 @@ fn read_histogram(
     store: &Store,
     entity: &str,
     quarter: Quarter,
+    closing_limit: i64,
     filters: &Filters,
 ) -> Result<Vec<HistogramBin>, StoreError> {
     let (start, end) = (ts(quarter.start()), ts(quarter.end()));
@@ -271,7 +272,16 @@ fn read_histogram(
         })
         .collect();
     let mut stmt = store.conn.prepare(queries::INDICATOR_HISTOGRAM)?;
-    let args = params![entity, start, end, priority, category, group, technician];
+    let args = params![
+        entity,
+        start,
+        end,
+        closing_limit,
+        priority,
+        category,
+        group,
+        technician
+    ];
     let rows = stmt.query_map(args, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
     for row in rows {
         let (bin, count) = row?;

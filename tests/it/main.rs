@@ -9,6 +9,7 @@ mod alerts;
 mod architecture;
 mod browser;
 mod cli;
+mod drill;
 mod entity_names;
 mod extreme;
 mod glpi_api;
