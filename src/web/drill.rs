@@ -459,14 +459,13 @@ fn ticket_url(r: &CaseRow) -> String {
 }
 
 /// The columns the page shows: index in [`cells`] and sort key.
-const PAGE_COLUMNS: [(usize, &str); 15] = [
+/// (Type, group, service, rule… are in the downloads: the page keeps to what fits a screen.)
+const PAGE_COLUMNS: [(usize, &str); 13] = [
     (1, "caso"),
     (2, "titulo"),
-    (3, "tipo"),
     (4, "prioridad"),
     (5, "categoria"),
     (7, "tecnico"),
-    (8, "grupo"),
     (9, "estado"),
     (10, "creado"),
     (14, "atencion"),
