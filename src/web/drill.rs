@@ -535,7 +535,7 @@ pub async fn page(
         .collect();
     let download = list.query(list.part, sort, 1);
     let first = (list.page - 1) * list.per_page + 1;
-    Ok(render(
+    render(
         "cases.html",
         context! {
             title => list.title(),
@@ -559,7 +559,7 @@ pub async fn page(
             csv_url => format!("/descargas/casos.csv?{download}"),
             xlsx_url => format!("/descargas/casos.xlsx?{download}"),
         },
-    )?)
+    )
 }
 
 /// The file name of a list's download: entity, quarter, indicator, part and filters.
