@@ -5,11 +5,10 @@
 use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
 use chrono::{DateTime, NaiveDateTime};
-use duckdb::params;
 use serde::Serialize;
 
 use super::arrow_cols::{bools, f64s, i64s, opt_f64, opt_i64, strs};
-use super::indicators::{Filters, ts};
+use super::indicators::{Filters, MemberArgs};
 use super::{Store, StoreError, queries};
 use crate::indicators::Quarter;
 use crate::indicators::drill::Membership;
@@ -122,30 +121,30 @@ fn query(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<RecordBatch>, StoreError> {
-    let (start, end) = (ts(spec.quarter.start()), ts(spec.quarter.end()));
-    let priority = spec.filters.priority.map(|p| p.to_string());
-    let f = &spec.filters;
+    let members = MemberArgs::new(
+        &spec.entity,
+        spec.quarter,
+        spec.closing_limit,
+        &spec.filters,
+    );
+    let (include, exclude) = (
+        spec.members.include.join(","),
+        spec.members.exclude.join(","),
+    );
+    let bin = spec.bin.map(i32::from);
+    let mut args = members.values();
+    args.extend([
+        &include as &dyn duckdb::ToSql,
+        &exclude,
+        &spec.month,
+        &bin,
+        &spec.sort.key,
+        &spec.sort.descending,
+        &limit,
+        &offset,
+    ]);
     let mut stmt = store.conn.prepare(queries::INDICATOR_LIST)?;
-    Ok(stmt
-        .query_arrow(params![
-            spec.entity,
-            start,
-            end,
-            spec.closing_limit,
-            priority,
-            f.category,
-            f.group,
-            f.technician,
-            spec.members.include.join(","),
-            spec.members.exclude.join(","),
-            spec.month,
-            spec.bin.map(i32::from),
-            spec.sort.key,
-            spec.sort.descending,
-            limit,
-            offset
-        ])?
-        .collect())
+    Ok(stmt.query_arrow(duckdb::params_from_iter(args))?.collect())
 }
 
 /// `limit` tickets of the list after the first `offset`, and its total.

@@ -476,15 +476,11 @@ const PAGE_COLUMNS: [(usize, &str); 13] = [
     (13, "cerrado"),
 ];
 
-pub async fn page(
-    State(state): State<Arc<AppState>>,
-    PageQuery(q): PageQuery<ListQuery>,
-) -> Result<Html<String>, PageError> {
-    let list = resolve(&state, &q).await?;
-    let data = read_page(&state, &list).await?;
+/// The page's column headings, each a link that sorts by it (again: the other way).
+fn column_links(list: &List) -> Vec<minijinja::Value> {
     let headings: Vec<&str> = case_headings().collect();
     let sort = list.spec.sort;
-    let columns: Vec<_> = PAGE_COLUMNS
+    PAGE_COLUMNS
         .iter()
         .map(|&(i, key)| {
             let active = sort.key == key;
@@ -502,7 +498,17 @@ pub async fn page(
                 mark => if !active { "" } else if sort.descending { "▼" } else { "▲" },
             }
         })
-        .collect();
+        .collect()
+}
+
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<Html<String>, PageError> {
+    let list = resolve(&state, &q).await?;
+    let data = read_page(&state, &list).await?;
+    let sort = list.spec.sort;
+    let columns = column_links(&list);
     let rows: Vec<Shown> = data
         .rows
         .iter()

@@ -66,6 +66,19 @@ impl Driver {
             .to_owned()
     }
 
+    /// The page's URL once it contains `part` (after a navigation), or as it is after 5 s.
+    async fn wait_for_url(&self, part: &str) -> String {
+        let mut url = String::new();
+        for _ in 0..50 {
+            url = self.url().await;
+            if url.contains(part) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        url
+    }
+
     async fn url(&self) -> String {
         self.call("GET", "/url", None)
             .await
@@ -162,14 +175,7 @@ async fn drive(chromium: &str) {
     driver
         .call("POST", &format!("/element/{option}/click"), Some(json!({})))
         .await;
-    let mut url = String::new();
-    for _ in 0..50 {
-        url = driver.url().await;
-        if url.contains("priority=4") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let url = driver.wait_for_url("priority=4").await;
     assert!(url.contains("priority=4"), "{url}");
     // Tickets 1 and 3 are Alta; both were attended in time.
     assert_eq!(driver.text(".tile[data-id=registrados] .value").await, "2");
@@ -195,14 +201,7 @@ async fn drill_down(driver: &Driver) {
     driver
         .call("POST", &format!("/element/{link}/click"), Some(json!({})))
         .await;
-    let mut url = String::new();
-    for _ in 0..50 {
-        url = driver.url().await;
-        if url.contains("/casos?") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let url = driver.wait_for_url("/casos?").await;
     assert!(
         url.contains("/casos?") && url.contains("parte=denominador"),
         "{url}"
