@@ -92,6 +92,12 @@ pub fn indicator_set(
     )
 }
 
+/// Business seconds an entity allows between solution and closing (the timely-closing
+/// indicator's `dias_cierre` in its working days).
+pub fn closing_limit(engine: &Engine, definitions: &Definitions, entity: &str) -> i64 {
+    i64::from(definitions.general.closing_days) * engine.calendar_for(entity).day_seconds()
+}
+
 /// The indicator set restricted to some tickets (the dashboard's filters).
 pub fn filtered_indicator_set(
     store: &Store,
@@ -101,8 +107,7 @@ pub fn filtered_indicator_set(
     quarter: Quarter,
     filters: &Filters,
 ) -> Result<IndicatorSet, ReportError> {
-    let day = engine.calendar_for(entity).day_seconds();
-    let closing_limit = i64::from(definitions.general.closing_days) * day;
+    let closing_limit = closing_limit(engine, definitions, entity);
     let current = quarter_figures(store, entity, quarter, closing_limit, filters)?;
     let previous = quarter_figures(store, entity, quarter.previous(), closing_limit, filters)?;
     let as_of = results_status(store)?.as_of;
@@ -122,8 +127,7 @@ pub fn history(
     scope: ReportScope<'_>,
     n: usize,
 ) -> Result<History, ReportError> {
-    let day = engine.calendar_for(scope.entity).day_seconds();
-    let closing_limit = i64::from(definitions.general.closing_days) * day;
+    let closing_limit = closing_limit(engine, definitions, scope.entity);
     let quarters = quarters_ending(scope.quarter, n);
     let figures = quarters
         .iter()

@@ -639,6 +639,11 @@ enum Col {
 
 type Columns = &'static [(&'static str, f64, Col)];
 
+/// The headings of the *Casos* sheet, in column order (the drill-down CSV uses them too).
+pub(crate) fn case_headings() -> impl Iterator<Item = &'static str> {
+    CASE_COLUMNS.iter().map(|c| c.0)
+}
+
 const CASE_COLUMNS: Columns = &[
     ("Origen", 9.0, Col::Source),
     ("Caso", 10.0, Col::Ticket),
@@ -686,7 +691,7 @@ const BREACH_COLUMNS: Columns = &[
 ];
 
 /// Errors of a streamed sheet: the store or the writer.
-enum TableError {
+pub(crate) enum TableError {
     Store(StoreError),
     Xlsx(XlsxError),
 }
@@ -736,7 +741,8 @@ fn excel_date(micros: i64) -> f64 {
     micros as f64 / 86_400_000_000.0 + 25_569.0
 }
 
-fn state_label(code: &str) -> &str {
+/// Spanish name of a clock state code (`met` → "Cumplido").
+pub(crate) fn state_label(code: &str) -> &str {
     match code {
         "met" => "Cumplido",
         "breached" => "Incumplido",
@@ -755,7 +761,8 @@ fn metric_label(code: &str) -> &str {
     }
 }
 
-fn source_label(code: &str) -> &str {
+/// How a source code is shown (`glpi` → "GLPI").
+pub(crate) fn source_label(code: &str) -> &str {
     match code {
         "glpi" => "GLPI",
         "dexon" => "Dexon",
@@ -779,30 +786,58 @@ fn breaches_sheet(
     list: &ListScope<'_>,
     f: &Formats,
 ) -> Result<usize, TableError> {
-    table_sheet(
-        ws,
-        "Incumplimientos",
-        QuarterList::Breaches,
-        BREACH_COLUMNS,
-        list,
-        f,
-    )
+    let sheet = TableSheet {
+        name: "Incumplimientos",
+        columns: BREACH_COLUMNS,
+        base: list.base.as_deref(),
+    };
+    table_sheet(ws, &sheet, f, |w| {
+        quarter_rows(list, QuarterList::Breaches, w)
+    })
 }
 
 /// *Casos*: every ticket created or solved in the quarter.
 fn cases_sheet(ws: &mut Worksheet, list: &ListScope<'_>, f: &Formats) -> Result<usize, TableError> {
-    table_sheet(ws, "Casos", QuarterList::Cases, CASE_COLUMNS, list, f)
+    let sheet = TableSheet {
+        name: "Casos",
+        columns: CASE_COLUMNS,
+        base: list.base.as_deref(),
+    };
+    table_sheet(ws, &sheet, f, |w| quarter_rows(list, QuarterList::Cases, w))
 }
 
-/// Streams a ticket list into a sheet with a header, filters and frozen header.
+/// Streams one of the quarter's lists to `write`.
+fn quarter_rows(list: &ListScope<'_>, which: QuarterList, write: RowWriter<'_>) -> Rows {
+    stream_quarter_list(
+        list.store,
+        which,
+        list.entity,
+        list.quarter,
+        list.filters,
+        write,
+    )
+}
+
+/// What a streamed sheet is called, its columns and the GLPI base URL for links to tickets.
+struct TableSheet<'a> {
+    name: &'a str,
+    columns: Columns,
+    base: Option<&'a str>,
+}
+
+/// Takes each batch of a streamed sheet.
+pub(crate) type RowWriter<'w> = &'w mut dyn FnMut(&RecordBatch) -> Rows;
+pub(crate) type Rows = Result<(), TableError>;
+
+/// Streams a ticket list (the batches `rows` hands to its writer) into a sheet with a header,
+/// filters and frozen header.
 fn table_sheet(
     ws: &mut Worksheet,
-    name: &str,
-    which: QuarterList,
-    columns: Columns,
-    list: &ListScope<'_>,
+    sheet: &TableSheet<'_>,
     f: &Formats,
+    rows: impl FnOnce(RowWriter<'_>) -> Rows,
 ) -> Result<usize, TableError> {
+    let (name, columns) = (sheet.name, sheet.columns);
     ws.set_name(name)?;
     // Dates and hours take their column's format: a per-cell format costs a hash lookup of
     // the whole format on every cell, which dominated writing a million rows.
@@ -825,23 +860,9 @@ fn table_sheet(
     ws.set_row_height(0, 30)?;
     let mut row = 0u32;
     let mut links = 0usize;
-    stream_quarter_list(
-        list.store,
-        which,
-        list.entity,
-        list.quarter,
-        list.filters,
-        |batch| {
-            write_batch(
-                ws,
-                batch,
-                columns,
-                list.base.as_deref(),
-                &mut row,
-                &mut links,
-            )
-        },
-    )?;
+    rows(&mut |batch: &RecordBatch| {
+        write_batch(ws, batch, columns, sheet.base, &mut row, &mut links)
+    })?;
     if row == 0 {
         ws.write_string(1, 0, "Sin registros en el periodo.")?;
     }
@@ -967,4 +988,36 @@ fn write_int(ws: &mut Worksheet, (row, c): (u32, u16), kind: Col, v: i64) -> Res
         }
     }
     Ok(())
+}
+
+/// Writes a drill-down list (the columns of `indicator_cases.sql`, streamed by `rows`) as a
+/// workbook: its *Casos* sheet written as the quarter's, then *Lista* saying what it holds
+/// (`about`: label and value rows). Returns the number of cases.
+pub(crate) fn write_case_list(
+    path: &Path,
+    about: &[(&str, String)],
+    glpi_base_url: Option<&str>,
+    rows: impl FnOnce(RowWriter<'_>) -> Rows,
+) -> Result<usize, ReportError> {
+    let err = xe(path);
+    let f = Formats::new();
+    let mut wb = Workbook::new();
+    let base = glpi_base_url.map(|u| u.trim_end_matches('/').to_owned());
+    let sheet = TableSheet {
+        name: "Casos",
+        columns: CASE_COLUMNS,
+        base: base.as_deref(),
+    };
+    let ws = wb.add_worksheet_with_low_memory().map_err(&err)?;
+    let cases = table_sheet(ws, &sheet, &f, rows).map_err(|e| e.into_report(path))?;
+    let ws = wb.add_worksheet().set_name("Lista").map_err(&err)?;
+    ws.set_column_width(0, 18).map_err(&err)?;
+    ws.set_column_width(1, 80).map_err(&err)?;
+    for (r, (label, value)) in (0u32..).zip(about) {
+        ws.write_string_with_format(r, 0, *label, &f.label)
+            .map_err(&err)?;
+        ws.write_string(r, 1, value).map_err(&err)?;
+    }
+    save(&mut wb, path, cases)?;
+    Ok(cases)
 }

@@ -103,6 +103,44 @@ impl Filters {
     }
 }
 
+/// The eight parameters of `indicator_members.sql` (entity, quarter bounds, closing limit,
+/// filters), owned, for every statement that continues it.
+pub(super) struct MemberArgs {
+    entity: String,
+    start: String,
+    end: String,
+    closing_limit: i64,
+    priority: Option<String>,
+    filters: Filters,
+}
+
+impl MemberArgs {
+    pub(super) fn new(entity: &str, quarter: Quarter, closing_limit: i64, f: &Filters) -> Self {
+        MemberArgs {
+            entity: entity.to_owned(),
+            start: ts(quarter.start()),
+            end: ts(quarter.end()),
+            closing_limit,
+            priority: f.priority.map(|p| p.to_string()),
+            filters: f.clone(),
+        }
+    }
+
+    /// The parameters in order, for `params_from_iter` (followed by a statement's own).
+    pub(super) fn values(&self) -> Vec<&dyn duckdb::ToSql> {
+        vec![
+            &self.entity,
+            &self.start,
+            &self.end,
+            &self.closing_limit,
+            &self.priority,
+            &self.filters.category,
+            &self.filters.group,
+            &self.filters.technician,
+        ]
+    }
+}
+
 /// Entities with tickets created or solved in the quarter.
 pub fn entities_in(store: &Store, quarter: Quarter) -> Result<Vec<String>, StoreError> {
     let mut stmt = store.conn().prepare(queries::INDICATOR_ENTITIES)?;
@@ -124,7 +162,7 @@ pub fn quarter_figures(
     let mut out = read_figures(store, entity, quarter, closing_limit, filters)?;
     add_empty_months(&mut out, quarter);
     sort_rows(&mut out.rows);
-    out.solution_histogram = read_histogram(store, entity, quarter, filters)?;
+    out.solution_histogram = read_histogram(store, entity, quarter, closing_limit, filters)?;
     Ok(out)
 }
 
@@ -136,22 +174,10 @@ fn read_figures(
     closing_limit: i64,
     filters: &Filters,
 ) -> Result<QuarterFigures, StoreError> {
-    let (start, end) = (ts(quarter.start()), ts(quarter.end()));
-    let priority = filters.priority.map(|p| p.to_string());
-    let (category, group, technician) = (&filters.category, &filters.group, &filters.technician);
+    let args = MemberArgs::new(entity, quarter, closing_limit, filters);
     let mut out = QuarterFigures::default();
     let mut stmt = store.conn.prepare(queries::INDICATOR_FIGURES)?;
-    let args = params![
-        entity,
-        start,
-        end,
-        closing_limit,
-        priority,
-        category,
-        group,
-        technician
-    ];
-    for batch in stmt.query_arrow(args)? {
+    for batch in stmt.query_arrow(duckdb::params_from_iter(args.values()))? {
         let dim = strs(&batch, 0)?;
         let key = strs(&batch, 1)?;
         let c: Vec<_> = (2..batch.num_columns())
@@ -258,11 +284,10 @@ fn read_histogram(
     store: &Store,
     entity: &str,
     quarter: Quarter,
+    closing_limit: i64,
     filters: &Filters,
 ) -> Result<Vec<HistogramBin>, StoreError> {
-    let (start, end) = (ts(quarter.start()), ts(quarter.end()));
-    let priority = filters.priority.map(|p| p.to_string());
-    let (category, group, technician) = (&filters.category, &filters.group, &filters.technician);
+    let args = MemberArgs::new(entity, quarter, closing_limit, filters);
     let mut hist: Vec<HistogramBin> = HISTOGRAM_BINS
         .iter()
         .map(|l| HistogramBin {
@@ -271,8 +296,9 @@ fn read_histogram(
         })
         .collect();
     let mut stmt = store.conn.prepare(queries::INDICATOR_HISTOGRAM)?;
-    let args = params![entity, start, end, priority, category, group, technician];
-    let rows = stmt.query_map(args, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    let rows = stmt.query_map(duckdb::params_from_iter(args.values()), |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })?;
     for row in rows {
         let (bin, count) = row?;
         if let Some(b) = usize::try_from(bin).ok().and_then(|i| hist.get_mut(i)) {

@@ -5,6 +5,7 @@ pub mod arrow_cols;
 pub mod bench;
 pub mod bulk;
 pub mod dashboard;
+pub mod drill;
 pub mod indicators;
 pub mod job_runs;
 mod open;

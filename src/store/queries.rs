@@ -1,10 +1,15 @@
 //! Every SQL statement of the store, loaded from `queries/*.sql` at compile time.
 
+/// `NAME => "a.sql"` embeds one file; `NAME => "a.sql" + "b.sql"` joins files into one
+/// statement (a shared WITH clause and what continues it).
 macro_rules! queries {
-    ($($name:ident => $file:literal),* $(,)?) => {
-        $(pub const $name: &str = include_str!(concat!("../../queries/", $file));)*
+    ($($name:ident => $file:literal $(+ $more:literal)*),* $(,)?) => {
+        $(pub const $name: &str = concat!(
+            include_str!(concat!("../../queries/", $file)),
+            $(include_str!(concat!("../../queries/", $more)),)*
+        );)*
         /// Every statement, by file name: a test prepares each one against a migrated database.
-        pub const ALL: &[(&str, &str)] = &[$(($file, $name)),*];
+        pub const ALL: &[(&str, &str)] = &[$((concat!($file, $(" + ", $more,)*), $name)),*];
     };
 }
 
@@ -33,8 +38,9 @@ queries! {
     SLA_RESULTS_EXPORT => "sla_results_export.sql",
     SUMMARY_BY_QUARTER => "summary_by_quarter.sql",
     TABLE_COUNTS => "table_counts.sql",
-    INDICATOR_FIGURES => "indicator_figures.sql",
-    INDICATOR_HISTOGRAM => "indicator_histogram.sql",
+    INDICATOR_FIGURES => "indicator_members.sql" + "indicator_figures.sql",
+    INDICATOR_HISTOGRAM => "indicator_members.sql" + "indicator_histogram.sql",
+    INDICATOR_LIST => "indicator_members.sql" + "indicator_list.sql",
     INDICATOR_ENTITIES => "indicator_entities.sql",
     INDICATOR_CASES => "indicator_cases.sql",
     INDICATOR_BREACHES => "indicator_breaches.sql",

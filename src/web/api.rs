@@ -29,6 +29,7 @@ use crate::store::indicators::Filters;
 pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/indicators"),
     ("get", "/api/v1/breaches"),
+    ("get", "/api/v1/cases"),
     ("get", "/api/v1/at-risk"),
     ("get", "/api/v1/tickets/{source}/{id}"),
     ("post", "/api/v1/tickets"),

@@ -5,6 +5,8 @@
 
 mod api;
 pub mod auth;
+mod drill;
+mod drill_links;
 mod error;
 mod extract;
 mod guard;
@@ -58,6 +60,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(pages::overview))
         .route("/casos/{source}/{id}", get(pages::ticket))
+        .route("/casos", get(drill::page))
+        .route("/descargas/casos.csv", get(drill::csv))
+        .route("/descargas/casos.xlsx", get(drill::xlsx))
+        .route("/api/v1/cases", get(drill::api))
         .route("/graficos/{name}", get(pages::chart))
         .route("/descargas/indicadores.xlsx", get(pages::workbook))
         .route("/static/{file}", get(pages::asset))

@@ -16,7 +16,7 @@ use super::api::{self, TicketItem, TicketList, ViewQuery};
 // The pages' extractors answer bad parameters with the error page.
 use super::extract::{PagePath as Path, PageQuery as Query};
 use super::{ApiError, AppState};
-use crate::indicators::{Kind, Light, Quarter, fmt_count, fmt_hours, fmt_number, fmt_percent};
+use crate::indicators::{Kind, Light, Quarter, fmt_hours, fmt_number, fmt_percent};
 use crate::model::{Metric, Status, priority_label_es};
 use crate::report::charts::CHARTS;
 
@@ -31,6 +31,7 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../dashboards/overview.html"),
             ),
             ("ticket.html", include_str!("../../dashboards/ticket.html")),
+            ("cases.html", include_str!("../../dashboards/cases.html")),
             ("error.html", include_str!("../../dashboards/error.html")),
         ] {
             // The templates are part of the binary; a syntax error fails the page tests.
@@ -78,7 +79,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn render(name: &str, ctx: minijinja::Value) -> Result<Html<String>, PageError> {
+pub(super) fn render(name: &str, ctx: minijinja::Value) -> Result<Html<String>, PageError> {
     templates()
         .get_template(name)
         .and_then(|t| t.render(ctx))
@@ -93,6 +94,8 @@ struct Tile {
     value: String,
     detail: String,
     light: &'static str,
+    /// The lists of cases behind it.
+    links: Vec<super::drill_links::Link>,
 }
 
 fn value_text(kind: Kind, v: Option<f64>) -> String {
@@ -153,7 +156,7 @@ fn rows(items: Vec<TicketItem>, no_instant: &'static str) -> Vec<Row> {
 }
 
 /// Query string of a view, for links that keep the filters.
-fn view_query(v: &api::View) -> String {
+pub(super) fn view_query(v: &api::View) -> String {
     let mut q = vec![
         ("entity", v.entity.clone()),
         ("quarter", v.quarter.to_string()),
@@ -176,7 +179,7 @@ fn view_query(v: &api::View) -> String {
         .join("&")
 }
 
-fn urlencode(s: &str) -> String {
+pub(super) fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
@@ -243,21 +246,13 @@ pub async fn overview(
                     value_text(kind, Some(p))
                 ));
             }
-            if let (Kind::Percent, Some(n), Some(d)) =
-                (kind, i.current.numerator, i.current.denominator)
-            {
-                detail.push(format!(
-                    "{} de {}",
-                    fmt_count(n as u64),
-                    fmt_count(d as u64)
-                ));
-            }
             Tile {
                 id: i.definition.id.clone(),
                 name: i.definition.name.clone(),
                 value: value_text(kind, i.current.value),
                 detail: detail.join(" · "),
                 light: light_code(i.light),
+                links: super::drill_links::tile_links(&view, i),
             }
         })
         .collect();
@@ -266,6 +261,7 @@ pub async fn overview(
         .iter()
         .map(|(name, title)| {
             context! {
+                bars => Value::from(Serde(super::drill_links::chart_bars(set, &view, name))),
                 url => format!("/graficos/{name}.svg?{query}"),
                 png_url => format!("/graficos/{name}.png?{query}"),
                 title => *title

@@ -1,8 +1,8 @@
 //! The dashboard in a real headless Chromium, driven over the W3C WebDriver protocol
 //! (chromedriver): load the overview, pick a priority in the filter form (its script reloads
-//! the page with the filter in the URL), assert on the rendered DOM and save a screenshot under
-//! `target/`. Without Chromium or chromedriver it fails under CI and is skipped elsewhere,
-//! saying why.
+//! the page with the filter in the URL), assert on the rendered DOM, follow a tile to its list
+//! of cases and fetch the list's download, and save screenshots under `target/`. Without
+//! Chromium or chromedriver it fails under CI and is skipped elsewhere, saying why.
 
 use std::process::{Child, Command, Stdio};
 
@@ -64,6 +64,19 @@ impl Driver {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// The page's URL once it contains `part` (after a navigation), or as it is after 5 s.
+    async fn wait_for_url(&self, part: &str) -> String {
+        let mut url = String::new();
+        for _ in 0..50 {
+            url = self.url().await;
+            if url.contains(part) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        url
     }
 
     async fn url(&self) -> String {
@@ -162,14 +175,7 @@ async fn drive(chromium: &str) {
     driver
         .call("POST", &format!("/element/{option}/click"), Some(json!({})))
         .await;
-    let mut url = String::new();
-    for _ in 0..50 {
-        url = driver.url().await;
-        if url.contains("priority=4") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let url = driver.wait_for_url("priority=4").await;
     assert!(url.contains("priority=4"), "{url}");
     // Tickets 1 and 3 are Alta; both were attended in time.
     assert_eq!(driver.text(".tile[data-id=registrados] .value").await, "2");
@@ -179,7 +185,66 @@ async fn drive(chromium: &str) {
     );
     let selected = driver.text("select[name=priority] option[selected]").await;
     assert_eq!(selected, "Alta");
+    screenshot(&driver, "tablero-filtro-prioridad.png").await;
+    drill_down(&driver).await;
+    driver.call("DELETE", "", None).await;
+}
 
+/// Clicks the denominator of a tile: the list page shows the tile's count and its rows; its
+/// CSV download, fetched by the page, holds the same cases.
+async fn drill_down(driver: &Driver) {
+    let css = ".tile[data-id=atencion_en_meta] a[data-parte=denominador]";
+    let count = driver.text(css).await;
+    // Alta: tickets 1 and 3, both with their attention measured.
+    assert_eq!(count, "2");
+    let link = driver.find(css).await;
+    driver
+        .call("POST", &format!("/element/{link}/click"), Some(json!({})))
+        .await;
+    let url = driver.wait_for_url("/casos?").await;
+    assert!(
+        url.contains("/casos?") && url.contains("parte=denominador"),
+        "{url}"
+    );
+    assert_eq!(driver.text("#total-casos").await, format!("{count} casos"));
+    assert_eq!(driver.text("#casos tbody tr:nth-child(2) td a").await, "3");
+    screenshot(driver, "lista-de-casos.png").await;
+    // The download, as the browser gets it.
+    let csv = driver.find("#descargar-csv").await;
+    let href = driver
+        .call("GET", &format!("/element/{csv}/property/href"), None)
+        .await;
+    let script = "const done = arguments[arguments.length - 1];\
+        fetch(arguments[0]).then(r => r.text().then(t => done([r.status,\
+        r.headers.get('content-type'), r.headers.get('content-disposition'), t])))\
+        .catch(e => done([0, String(e), '', '']));";
+    let got = driver
+        .call(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": [href] })),
+        )
+        .await;
+    assert_eq!(got[0], 200, "{got}");
+    assert!(
+        got[1].as_str().is_some_and(|t| t.starts_with("text/csv")),
+        "{got}"
+    );
+    assert!(
+        got[2].as_str().is_some_and(|d| d.starts_with("attachment")),
+        "{got}"
+    );
+    let text = got[3].as_str().unwrap_or_default();
+    let ids: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(';').nth(1))
+        .collect();
+    assert_eq!(ids, ["1", "3"], "{text}");
+}
+
+/// Saves a screenshot of the current page under the target folder.
+async fn screenshot(driver: &Driver, name: &str) {
     let shot = driver.call("GET", "/screenshot", None).await;
     let png = BASE64
         .decode(shot.as_str().expect("base64 screenshot"))
@@ -189,10 +254,9 @@ async fn drive(chromium: &str) {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
     std::fs::create_dir_all(&target).expect("target dir");
-    let path = target.join("tablero-filtro-prioridad.png");
+    let path = target.join(name);
     std::fs::write(&path, png).expect("screenshot written");
-    eprintln!("captura del tablero: {}", path.display());
-    driver.call("DELETE", "", None).await;
+    eprintln!("captura: {}", path.display());
 }
 
 fn which(bin: &str) -> String {

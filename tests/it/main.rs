@@ -10,6 +10,7 @@ mod architecture;
 mod browser;
 mod cli;
 mod cli_outputs;
+mod drill;
 mod entity_names;
 mod extreme;
 mod ficha;

@@ -8,6 +8,7 @@
 
 mod analysis;
 mod definitions;
+pub mod drill;
 pub mod history;
 mod quarter;
 pub mod ranges;
