@@ -1,25 +1,33 @@
 -- Indicator figures of one entity and quarter (design §7), for the whole quarter and broken down
 -- by month, priority, category, type, technician and group in one pass (GROUPING SETS).
--- Parameters: $1 entity, $2 quarter start, $3 quarter end (exclusive), both local timestamps,
--- $4 closing limit in business seconds; $5 priority, $6 category, $7 group, $8 technician: filters,
--- NULL for all.
+-- Parameters: $1 entity, NULL for every entity together; $2 quarter start, $3 quarter end
+-- (exclusive), both local timestamps; $4 closing limit in business seconds; $5 priority,
+-- $6 category, $7 group, $8 technician: filters, NULL for all; $9 entities and $10 their own
+-- closing limits (two lists of the same length, may be empty): an entity listed there is held to
+-- its own limit instead of $4 (every entity counted together, each on its calendar's day).
 --
 -- Each ticket contributes one row per role it plays in the quarter, so that every figure is
 -- counted on its own date: 'c' created in the quarter (month of creation), 's' solved in the
 -- quarter (month of the last solution), 'b' open at the end of a month of the quarter (that
 -- month), 'e' survey answered in the quarter, 'v' survey sent in the quarter.
-WITH base AS (
+WITH limits AS (
+    SELECT unnest(CAST($9 AS VARCHAR[])) AS entity, unnest(CAST($10 AS BIGINT[])) AS close_limit
+),
+base AS (
     SELECT t.source, t.ticket_id, t.created_at, t.type, t.priority, t.category, t.technician,
            t.tech_group,
            a.state AS att_state, a.business_seconds AS att_secs, a.stopped_at AS att_stop,
            s.state AS sol_state, s.business_seconds AS sol_secs, s.stopped_at AS sol_stop,
-           s.reopened, s.closed_at AS closed_at, s.close_seconds
+           s.reopened, s.closed_at AS closed_at, s.close_seconds,
+           coalesce(l.close_limit, CAST($4 AS BIGINT)) AS close_limit
     FROM tickets t
+    LEFT JOIN limits l ON l.entity = t.entity
     LEFT JOIN sla_results a
         ON a.source = t.source AND a.ticket_id = t.ticket_id AND a.metric = 'attention'
     LEFT JOIN sla_results s
         ON s.source = t.source AND s.ticket_id = t.ticket_id AND s.metric = 'solution'
-    WHERE t.entity = $1 AND t.created_at < CAST($3 AS TIMESTAMP)
+    WHERE (CAST($1 AS VARCHAR) IS NULL OR t.entity = CAST($1 AS VARCHAR))
+      AND t.created_at < CAST($3 AS TIMESTAMP)
       AND (CAST($5 AS VARCHAR) IS NULL OR CAST(t.priority AS VARCHAR) = CAST($5 AS VARCHAR))
       AND (CAST($6 AS VARCHAR) IS NULL OR t.category = CAST($6 AS VARCHAR))
       AND (CAST($7 AS VARCHAR) IS NULL OR t.tech_group = CAST($7 AS VARCHAR))
@@ -82,9 +90,9 @@ SELECT
     count(*) FILTER (WHERE role = 's' AND sol_state = 'breached') AS solution_breached,
     avg(sol_secs) FILTER (WHERE role = 's') / 3600.0 AS solution_mean,
     quantile_cont(sol_secs, [0.5, 0.9]) FILTER (WHERE role = 's') AS solution_q,
-    count(*) FILTER (WHERE role = 's' AND closed_at IS NOT NULL AND close_seconds <= $4)
+    count(*) FILTER (WHERE role = 's' AND closed_at IS NOT NULL AND close_seconds <= close_limit)
         AS closed_in_time,
-    count(*) FILTER (WHERE role = 's' AND (closed_at IS NOT NULL OR close_seconds > $4))
+    count(*) FILTER (WHERE role = 's' AND (closed_at IS NOT NULL OR close_seconds > close_limit))
         AS closing_decided,
     count(*) FILTER (WHERE role = 's' AND reopened > 0) AS reopened,
     -- Month rows count the backlog at the end of their month; the others at the quarter's end.

@@ -121,35 +121,70 @@ pub fn quarter_figures(
     closing_limit: i64,
     filters: &Filters,
 ) -> Result<QuarterFigures, StoreError> {
-    let mut out = read_figures(store, entity, quarter, closing_limit, filters)?;
+    let limits = ClosingLimits {
+        default: closing_limit,
+        by_entity: Vec::new(),
+    };
+    let mut out = read_figures(store, Some(entity), quarter, &limits, filters)?;
     add_empty_months(&mut out, quarter);
     sort_rows(&mut out.rows);
     out.solution_histogram = read_histogram(store, entity, quarter, filters)?;
     Ok(out)
 }
 
+/// The business seconds allowed between solution and closing: `default`, except for the
+/// entities listed with their own (each entity's calendar has its own business day).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClosingLimits {
+    pub default: i64,
+    /// Distinct entities with their own limit.
+    pub by_entity: Vec<(String, i64)>,
+}
+
+/// The figures of the whole quarter (no breakdown) of one entity, or of every entity together
+/// when `entity` is `None`: the same definitions, each case held to its own entity's closing
+/// limit.
+pub fn quarter_totals(
+    store: &Store,
+    entity: Option<&str>,
+    quarter: Quarter,
+    limits: &ClosingLimits,
+    filters: &Filters,
+) -> Result<Figures, StoreError> {
+    Ok(read_figures(store, entity, quarter, limits, filters)?.total)
+}
+
 /// The total and the breakdown rows of `indicator_figures.sql`, in the order read.
 fn read_figures(
     store: &Store,
-    entity: &str,
+    entity: Option<&str>,
     quarter: Quarter,
-    closing_limit: i64,
+    limits: &ClosingLimits,
     filters: &Filters,
 ) -> Result<QuarterFigures, StoreError> {
+    use duckdb::types::Value as Sql;
     let (start, end) = (ts(quarter.start()), ts(quarter.end()));
     let priority = filters.priority.map(|p| p.to_string());
     let (category, group, technician) = (&filters.category, &filters.group, &filters.technician);
+    let (names, own): (Vec<Sql>, Vec<Sql>) = limits
+        .by_entity
+        .iter()
+        .map(|(e, l)| (Sql::Text(e.clone()), Sql::BigInt(*l)))
+        .unzip();
+    let (names, own) = (Sql::List(names), Sql::List(own));
     let mut out = QuarterFigures::default();
     let mut stmt = store.conn.prepare(queries::INDICATOR_FIGURES)?;
     let args = params![
         entity,
         start,
         end,
-        closing_limit,
+        limits.default,
         priority,
         category,
         group,
-        technician
+        technician,
+        names,
+        own
     ];
     for batch in stmt.query_arrow(args)? {
         let dim = strs(&batch, 0)?;

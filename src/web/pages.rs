@@ -32,6 +32,11 @@ fn templates() -> &'static Environment<'static> {
             ),
             ("ticket.html", include_str!("../../dashboards/ticket.html")),
             ("error.html", include_str!("../../dashboards/error.html")),
+            ("trend.html", include_str!("../../dashboards/trend.html")),
+            (
+                "filters.html",
+                include_str!("../../dashboards/filters.html"),
+            ),
         ] {
             // The templates are part of the binary; a syntax error fails the page tests.
             if let Err(e) = env.add_template(name, text) {
@@ -78,7 +83,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn render(name: &str, ctx: minijinja::Value) -> Result<Html<String>, PageError> {
+pub(super) fn render(name: &str, ctx: minijinja::Value) -> Result<Html<String>, PageError> {
     templates()
         .get_template(name)
         .and_then(|t| t.render(ctx))
@@ -95,7 +100,7 @@ struct Tile {
     light: &'static str,
 }
 
-fn value_text(kind: Kind, v: Option<f64>) -> String {
+pub(super) fn value_text(kind: Kind, v: Option<f64>) -> String {
     match (kind, v) {
         (_, None) => "—".into(),
         (Kind::Percent, Some(v)) => fmt_percent(v),
@@ -153,7 +158,7 @@ fn rows(items: Vec<TicketItem>, no_instant: &'static str) -> Vec<Row> {
 }
 
 /// Query string of a view, for links that keep the filters.
-fn view_query(v: &api::View) -> String {
+pub(super) fn view_query(v: &api::View) -> String {
     let mut q = vec![
         ("entity", v.entity.clone()),
         ("quarter", v.quarter.to_string()),
@@ -176,7 +181,7 @@ fn view_query(v: &api::View) -> String {
         .join("&")
 }
 
-fn urlencode(s: &str) -> String {
+pub(super) fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
@@ -295,6 +300,7 @@ pub async fn overview(
             tiles => Value::from(Serde(&tiles)),
             charts,
             workbook_url => format!("/descargas/indicadores.xlsx?{query}"),
+            trend_url => format!("/tendencia?{query}"),
             filters_text => set.filters_text(),
             as_of => set.as_of.map(|t| t.format("%d/%m/%Y %H:%M").to_string()),
             at_risk => Value::from(Serde(rows(at_risk, "en pausa"))),

@@ -246,7 +246,8 @@ fn the_workbook_reads_back_with_the_indicator_set() {
             "Por técnico",
             "Por grupo",
             "Incumplimientos",
-            "Casos"
+            "Casos",
+            "Histórico"
         ]
     );
     // Resumen: one row per indicator under the header of row 4, values as numbers.
