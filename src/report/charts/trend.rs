@@ -221,8 +221,11 @@ mod tests {
         assert!(text.contains("Todas las entidades"));
         // Dots: three of the entity, one of all entities, two in the legend.
         assert_eq!(text.matches("<circle").count(), 6, "{text}");
-        // One line of the entity (2025-Q3 to Q4; Q1 stands alone), none of all entities.
-        assert_eq!(text.matches("<polyline").count(), 1, "{text}");
+        // One line of the entity (2025-Q3 to Q4; Q1 stands alone) besides its legend key,
+        // none of all entities (a single value).
+        let lines = |stroke: &str| text.matches(&format!("stroke=\"{stroke}\"")).count();
+        assert_eq!(lines("#2F5597\" stroke-width=\"4"), 2, "{text}");
+        assert_eq!(lines("#C55A11\" stroke-width=\"2"), 0, "{text}");
         assert!(!text.contains("Sin datos"));
     }
 
