@@ -201,7 +201,8 @@ fn cell(sheet: &calamine::Range<Data>, row: usize, col: usize) -> Data {
     sheet.get((row, col)).cloned().unwrap_or(Data::Empty)
 }
 
-fn number(d: &Data) -> Option<f64> {
+/// A numeric cell's value.
+pub fn number(d: &Data) -> Option<f64> {
     match d {
         Data::Float(f) => Some(*f),
         Data::Int(i) => Some(*i as f64),

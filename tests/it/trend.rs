@@ -16,6 +16,7 @@ use mesa_sla::web::WebConfig;
 use serde_json::Value;
 
 use crate::helpers::{cut, fixtures};
+use crate::report::number;
 use crate::web::{App, spawn_app_over, unescape};
 
 fn trend_dir() -> std::path::PathBuf {
@@ -347,14 +348,6 @@ async fn the_page_shows_each_series_in_es_co_with_a_chart_each() {
     );
 }
 
-fn number(d: Option<&Data>) -> Option<f64> {
-    match d {
-        Some(Data::Float(f)) => Some(*f),
-        Some(Data::Int(i)) => Some(*i as f64),
-        _ => None,
-    }
-}
-
 #[test]
 fn the_historico_sheet_holds_the_same_series() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -396,7 +389,7 @@ fn the_historico_sheet_holds_the_same_series() {
             1.0
         };
         for (j, v) in s.values.iter().enumerate() {
-            let got = number(sheet.get((row, 3 + j))).map(|x| x * scale);
+            let got = sheet.get((row, 3 + j)).and_then(number).map(|x| x * scale);
             assert!(
                 close(&[got], &[v.value]),
                 "{} {}: {got:?} ≠ {:?}",
@@ -409,12 +402,15 @@ fn the_historico_sheet_holds_the_same_series() {
     // Hand values: attention in ANS 50 % in 2025-Q1; closing 0 % in Q2; nothing in 2025-Q3.
     let row_of = |id: &str| 5 + history.series.iter().position(|s| s.id == id).expect("id");
     assert_eq!(
-        number(sheet.get((row_of("atencion_en_meta"), 7))),
+        sheet.get((row_of("atencion_en_meta"), 7)).and_then(number),
         Some(0.5)
     );
-    assert_eq!(number(sheet.get((row_of("cierre_oportuno"), 8))), Some(0.0));
     assert_eq!(
-        number(sheet.get((row_of("atencion_en_meta"), 2))),
+        sheet.get((row_of("cierre_oportuno"), 8)).and_then(number),
+        Some(0.0)
+    );
+    assert_eq!(
+        sheet.get((row_of("atencion_en_meta"), 2)).and_then(number),
         Some(0.9)
     );
     for id in ["registrados", "atencion_en_meta"] {
