@@ -2,25 +2,25 @@
 -- dashboard): a page of them, sorted, with the total. Continues the WITH clause of
 -- indicator_members.sql, whose `m_` columns say which figure each role of a ticket counts in,
 -- so a list holds exactly the tickets its figure counts.
--- Parameters: $1–$8 those of indicator_members.sql; $9 the figures whose tickets are listed
--- and $10 those whose tickets are left out, comma-separated names after `m_` ('' for none);
--- $11 a month 'YYYY-MM' of the quarter, $12 a solution-time bin: NULL for all; $13 the sort key
--- (one of those below, from a fixed list in src/store/drill.rs), $14 true for descending;
--- $15 how many rows, $16 how many to skip.
+-- Parameters: $1–$10 those of indicator_members.sql; $11 the figures whose tickets are listed
+-- and $12 those whose tickets are left out, comma-separated names after `m_` ('' for none);
+-- $13 a month 'YYYY-MM' of the quarter, $14 a solution-time bin: NULL for all; $15 the sort key
+-- (one of those below, from a fixed list in src/store/drill.rs), $16 true for descending;
+-- $17 how many rows, $18 how many to skip.
 -- The columns are those of indicator_cases.sql (the workbook's Casos sheet), then the total.
 , scoped AS (
     SELECT tid, COLUMNS('^m_')
     FROM members
-    WHERE (CAST($11 AS VARCHAR) IS NULL OR strftime(month, '%Y-%m') = CAST($11 AS VARCHAR))
-      AND (CAST($12 AS INTEGER) IS NULL OR sol_bin = CAST($12 AS INTEGER))
+    WHERE (CAST($13 AS VARCHAR) IS NULL OR strftime(month, '%Y-%m') = CAST($13 AS VARCHAR))
+      AND (CAST($14 AS INTEGER) IS NULL OR sol_bin = CAST($14 AS INTEGER))
 ),
 chosen AS (
     SELECT tid
     FROM (UNPIVOT scoped ON COLUMNS('^m_') INTO NAME figure VALUE member)
     WHERE member
     GROUP BY tid
-    HAVING bool_or(list_contains(string_split(CAST($9 AS VARCHAR), ','), figure[3:]))
-       AND NOT bool_or(list_contains(string_split(CAST($10 AS VARCHAR), ','), figure[3:]))
+    HAVING bool_or(list_contains(string_split(CAST($11 AS VARCHAR), ','), figure[3:]))
+       AND NOT bool_or(list_contains(string_split(CAST($12 AS VARCHAR), ','), figure[3:]))
 ),
 listed AS (
     SELECT t.source, t.ticket_id, t.title, t.type, t.priority, t.category, t.service,
@@ -40,7 +40,7 @@ listed AS (
 ),
 keyed AS (
     SELECT *,
-        CASE CAST($13 AS VARCHAR)
+        CASE CAST($15 AS VARCHAR)
             WHEN 'caso' THEN TRY_CAST(ticket_id AS DOUBLE)
             WHEN 'prioridad' THEN CAST(priority AS DOUBLE)
             WHEN 'creado' THEN epoch(created_at)
@@ -51,7 +51,7 @@ keyed AS (
             WHEN 'solucion' THEN solution_h
             WHEN 'reaperturas' THEN CAST(reopened AS DOUBLE)
         END AS sort_n,
-        CASE CAST($13 AS VARCHAR)
+        CASE CAST($15 AS VARCHAR)
             WHEN 'caso' THEN ticket_id
             WHEN 'titulo' THEN lower(title)
             WHEN 'tipo' THEN type
@@ -67,9 +67,9 @@ keyed AS (
 SELECT * EXCLUDE (sort_n, sort_s), count(*) OVER () AS total
 FROM keyed
 ORDER BY
-    CASE WHEN NOT CAST($14 AS BOOLEAN) THEN sort_n END ASC NULLS LAST,
-    CASE WHEN CAST($14 AS BOOLEAN) THEN sort_n END DESC NULLS LAST,
-    CASE WHEN NOT CAST($14 AS BOOLEAN) THEN sort_s END ASC NULLS LAST,
-    CASE WHEN CAST($14 AS BOOLEAN) THEN sort_s END DESC NULLS LAST,
+    CASE WHEN NOT CAST($16 AS BOOLEAN) THEN sort_n END ASC NULLS LAST,
+    CASE WHEN CAST($16 AS BOOLEAN) THEN sort_n END DESC NULLS LAST,
+    CASE WHEN NOT CAST($16 AS BOOLEAN) THEN sort_s END ASC NULLS LAST,
+    CASE WHEN CAST($16 AS BOOLEAN) THEN sort_s END DESC NULLS LAST,
     created_at, source, TRY_CAST(ticket_id AS BIGINT) NULLS LAST, ticket_id
-LIMIT $15 OFFSET $16;
+LIMIT $17 OFFSET $18;

@@ -3,27 +3,35 @@
 -- (indicator_histogram.sql) and the drill-down lists (indicator_list.sql) all read. Not a
 -- statement by itself: each of those files continues this WITH clause (src/store/queries.rs
 -- joins them).
--- Parameters: $1 entity, $2 quarter start, $3 quarter end (exclusive), both local timestamps,
--- $4 closing limit in business seconds; $5 priority, $6 category, $7 group, $8 technician:
--- filters, NULL for all.
+-- Parameters: $1 entity, NULL for every entity together; $2 quarter start, $3 quarter end
+-- (exclusive), both local timestamps; $4 closing limit in business seconds; $5 priority,
+-- $6 category, $7 group, $8 technician: filters, NULL for all; $9 entities and $10 their own
+-- closing limits (two lists of the same length, may be empty): an entity listed there is held to
+-- its own limit instead of $4 (every entity counted together, each on its calendar's day).
 --
 -- Each ticket contributes one row per role it plays in the quarter, so that every figure is
 -- counted on its own date: 'c' created in the quarter (month of creation), 's' solved in the
 -- quarter (month of the last solution), 'b' open at the end of a month of the quarter (that
 -- month), 'e' survey answered in the quarter, 'v' survey sent in the quarter.
 -- `members` adds one boolean column `m_<figure>` per figure: the row counts in that figure.
-WITH base AS (
+WITH limits AS (
+    SELECT unnest(CAST($9 AS VARCHAR[])) AS entity, unnest(CAST($10 AS BIGINT[])) AS close_limit
+),
+base AS (
     SELECT t.rowid AS tid, t.created_at, t.type, t.priority, t.category, t.technician,
            t.tech_group,
            a.state AS att_state, a.business_seconds AS att_secs, a.stopped_at AS att_stop,
            s.state AS sol_state, s.business_seconds AS sol_secs, s.stopped_at AS sol_stop,
-           s.reopened, s.closed_at AS closed_at, s.close_seconds, t.source, t.ticket_id
+           s.reopened, s.closed_at AS closed_at, s.close_seconds,
+           coalesce(l.close_limit, CAST($4 AS BIGINT)) AS close_limit, t.source, t.ticket_id
     FROM tickets t
+    LEFT JOIN limits l ON l.entity = t.entity
     LEFT JOIN sla_results a
         ON a.source = t.source AND a.ticket_id = t.ticket_id AND a.metric = 'attention'
     LEFT JOIN sla_results s
         ON s.source = t.source AND s.ticket_id = t.ticket_id AND s.metric = 'solution'
-    WHERE t.entity = $1 AND t.created_at < CAST($3 AS TIMESTAMP)
+    WHERE (CAST($1 AS VARCHAR) IS NULL OR t.entity = CAST($1 AS VARCHAR))
+      AND t.created_at < CAST($3 AS TIMESTAMP)
       AND (CAST($5 AS VARCHAR) IS NULL OR CAST(t.priority AS VARCHAR) = CAST($5 AS VARCHAR))
       AND (CAST($6 AS VARCHAR) IS NULL OR t.category = CAST($6 AS VARCHAR))
       AND (CAST($7 AS VARCHAR) IS NULL OR t.tech_group = CAST($7 AS VARCHAR))
@@ -75,8 +83,10 @@ members AS (
         role = 's' AS m_solved,
         role = 's' AND sol_state = 'met' AS m_solution_met,
         role = 's' AND sol_state = 'breached' AS m_solution_breached,
-        role = 's' AND closed_at IS NOT NULL AND close_seconds <= $4 AS m_closed_in_time,
-        role = 's' AND (closed_at IS NOT NULL OR close_seconds > $4) AS m_closing_decided,
+        role = 's' AND closed_at IS NOT NULL AND close_seconds <= close_limit
+            AS m_closed_in_time,
+        role = 's' AND (closed_at IS NOT NULL OR close_seconds > close_limit)
+            AS m_closing_decided,
         role = 's' AND reopened > 0 AS m_reopened,
         role = 'b' AND q_end AS m_backlog_quarter,
         role = 'b' AS m_backlog_month,

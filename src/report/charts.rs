@@ -13,6 +13,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+pub mod trend;
+
 use super::ReportError;
 use crate::indicators::{Dimension, IndicatorSet, Quantity, fmt_count, fmt_percent};
 

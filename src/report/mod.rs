@@ -16,7 +16,9 @@ use crate::engine::Engine;
 use crate::indicators::history::{DEFAULT_QUARTERS, History, quarters_ending};
 use crate::indicators::{Definitions, DefinitionsError, IndicatorSet, Quarter};
 use crate::model::entity_leaf;
-use crate::store::indicators::{Filters, quarter_figures, results_status};
+use crate::store::indicators::{
+    ClosingLimits, Filters, quarter_figures, quarter_totals, results_status,
+};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -107,9 +109,9 @@ pub fn filtered_indicator_set(
     quarter: Quarter,
     filters: &Filters,
 ) -> Result<IndicatorSet, ReportError> {
-    let closing_limit = closing_limit(engine, definitions, entity);
-    let current = quarter_figures(store, entity, quarter, closing_limit, filters)?;
-    let previous = quarter_figures(store, entity, quarter.previous(), closing_limit, filters)?;
+    let limit = closing_limit(engine, definitions, entity);
+    let current = quarter_figures(store, entity, quarter, limit, filters)?;
+    let previous = quarter_figures(store, entity, quarter.previous(), limit, filters)?;
     let as_of = results_status(store)?.as_of;
     let mut set = IndicatorSet::build(entity, quarter, as_of, definitions, current, previous);
     set.filters = filters.describe();
@@ -117,9 +119,9 @@ pub fn filtered_indicator_set(
     Ok(set)
 }
 
-/// Each indicator of `entity` over the `n` quarters ending at `last` (oldest first), from the
-/// SLA results currently in the store, restricted by `filters`: the series the trend page, its
-/// API, the "Histórico" sheet and the ficha's "serie histórica" share.
+/// Each indicator of `entity` over the `n` quarters ending at `scope.quarter` (oldest first),
+/// from the SLA results currently in the store, restricted by `filters`: the series the trend
+/// page, its API, the "Histórico" sheet and the ficha's "serie histórica" share.
 pub fn history(
     store: &Store,
     engine: &Engine,
@@ -127,11 +129,68 @@ pub fn history(
     scope: ReportScope<'_>,
     n: usize,
 ) -> Result<History, ReportError> {
-    let closing_limit = closing_limit(engine, definitions, scope.entity);
+    let limits = ClosingLimits {
+        default: closing_limit(engine, definitions, scope.entity),
+        by_entity: Vec::new(),
+    };
     let quarters = quarters_ending(scope.quarter, n);
+    series(
+        store,
+        definitions,
+        Some(scope.entity),
+        &limits,
+        quarters,
+        scope.filters,
+    )
+}
+
+/// [`history`] of every entity of the store together, over the `n` quarters ending at `last`:
+/// each quarter counts the cases of all entities with the same definitions, in one aggregation,
+/// each case held to the closing limit of its own entity's calendar.
+pub fn history_of_all(
+    store: &Store,
+    engine: &Engine,
+    definitions: &Definitions,
+    last: Quarter,
+    filters: &Filters,
+    n: usize,
+) -> Result<History, ReportError> {
+    let default = i64::from(definitions.general.closing_days) * engine.default.day_seconds();
+    let limits = ClosingLimits {
+        default,
+        by_entity: store
+            .dashboard()
+            .entities()?
+            .into_iter()
+            .map(|e| {
+                let limit = closing_limit(engine, definitions, &e);
+                (e, limit)
+            })
+            .filter(|(_, limit)| *limit != default)
+            .collect(),
+    };
+    series(
+        store,
+        definitions,
+        None,
+        &limits,
+        quarters_ending(last, n),
+        filters,
+    )
+}
+
+/// The series of `entity` (`None`: every entity) over `quarters`.
+fn series(
+    store: &Store,
+    definitions: &Definitions,
+    entity: Option<&str>,
+    limits: &ClosingLimits,
+    quarters: Vec<Quarter>,
+    filters: &Filters,
+) -> Result<History, ReportError> {
     let figures = quarters
         .iter()
-        .map(|q| quarter_figures(store, scope.entity, *q, closing_limit, scope.filters))
+        .map(|q| quarter_totals(store, entity, *q, limits, filters))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(History::build(definitions, quarters, &figures))
 }

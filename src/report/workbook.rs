@@ -20,6 +20,9 @@ use crate::store::arrow_cols::{bools, f64s, i64s, strs};
 use crate::store::indicators::{Filters, QuarterList, stream_quarter_list};
 use crate::store::{Store, StoreError};
 
+#[path = "history_sheet.rs"]
+mod history_sheet;
+
 /// Excel allows at most 65,530 hyperlinks per sheet; later breaches get the id as plain text.
 const MAX_LINKS: usize = 65_000;
 
@@ -148,6 +151,7 @@ pub fn write(
         let ws = wb.worksheet_from_index(2 + i).map_err(&err)?;
         breakdown_sheet(ws, dim, &set, &f).map_err(&err)?;
     }
+    history_sheet::write(&mut wb, &set, &f).map_err(&err)?;
     save(&mut wb, path, cases)?;
     Ok((WorkbookStats { breaches, cases }, set))
 }

@@ -121,7 +121,7 @@ fn query(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<RecordBatch>, StoreError> {
-    let members = MemberArgs::new(
+    let members = MemberArgs::of_entity(
         &spec.entity,
         spec.quarter,
         spec.closing_limit,

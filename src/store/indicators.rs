@@ -103,27 +103,57 @@ impl Filters {
     }
 }
 
-/// The eight parameters of `indicator_members.sql` (entity, quarter bounds, closing limit,
-/// filters), owned, for every statement that continues it.
+/// The ten parameters of `indicator_members.sql` (entity or every entity, quarter bounds,
+/// closing limit, filters, the entities held to a limit of their own), owned, for every
+/// statement that continues it.
 pub(super) struct MemberArgs {
-    entity: String,
+    entity: Option<String>,
     start: String,
     end: String,
     closing_limit: i64,
     priority: Option<String>,
     filters: Filters,
+    own_names: duckdb::types::Value,
+    own_limits: duckdb::types::Value,
 }
 
 impl MemberArgs {
-    pub(super) fn new(entity: &str, quarter: Quarter, closing_limit: i64, f: &Filters) -> Self {
+    pub(super) fn new(
+        entity: Option<&str>,
+        quarter: Quarter,
+        limits: &ClosingLimits,
+        f: &Filters,
+    ) -> Self {
+        use duckdb::types::Value as Sql;
+        let (names, own): (Vec<Sql>, Vec<Sql>) = limits
+            .by_entity
+            .iter()
+            .map(|(e, l)| (Sql::Text(e.clone()), Sql::BigInt(*l)))
+            .unzip();
         MemberArgs {
-            entity: entity.to_owned(),
+            entity: entity.map(str::to_owned),
             start: ts(quarter.start()),
             end: ts(quarter.end()),
-            closing_limit,
+            closing_limit: limits.default,
             priority: f.priority.map(|p| p.to_string()),
             filters: f.clone(),
+            own_names: Sql::List(names),
+            own_limits: Sql::List(own),
         }
+    }
+
+    /// One entity held to one closing limit.
+    pub(super) fn of_entity(
+        entity: &str,
+        quarter: Quarter,
+        closing_limit: i64,
+        f: &Filters,
+    ) -> Self {
+        let limits = ClosingLimits {
+            default: closing_limit,
+            by_entity: Vec::new(),
+        };
+        MemberArgs::new(Some(entity), quarter, &limits, f)
     }
 
     /// The parameters in order, for `params_from_iter` (followed by a statement's own).
@@ -137,6 +167,8 @@ impl MemberArgs {
             &self.filters.category,
             &self.filters.group,
             &self.filters.technician,
+            &self.own_names,
+            &self.own_limits,
         ]
     }
 }
@@ -159,22 +191,48 @@ pub fn quarter_figures(
     closing_limit: i64,
     filters: &Filters,
 ) -> Result<QuarterFigures, StoreError> {
-    let mut out = read_figures(store, entity, quarter, closing_limit, filters)?;
+    let limits = ClosingLimits {
+        default: closing_limit,
+        by_entity: Vec::new(),
+    };
+    let mut out = read_figures(store, Some(entity), quarter, &limits, filters)?;
     add_empty_months(&mut out, quarter);
     sort_rows(&mut out.rows);
     out.solution_histogram = read_histogram(store, entity, quarter, closing_limit, filters)?;
     Ok(out)
 }
 
+/// The business seconds allowed between solution and closing: `default`, except for the
+/// entities listed with their own (each entity's calendar has its own business day).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClosingLimits {
+    pub default: i64,
+    /// Distinct entities with their own limit.
+    pub by_entity: Vec<(String, i64)>,
+}
+
+/// The figures of the whole quarter (no breakdown) of one entity, or of every entity together
+/// when `entity` is `None`: the same definitions, each case held to its own entity's closing
+/// limit.
+pub fn quarter_totals(
+    store: &Store,
+    entity: Option<&str>,
+    quarter: Quarter,
+    limits: &ClosingLimits,
+    filters: &Filters,
+) -> Result<Figures, StoreError> {
+    Ok(read_figures(store, entity, quarter, limits, filters)?.total)
+}
+
 /// The total and the breakdown rows of `indicator_figures.sql`, in the order read.
 fn read_figures(
     store: &Store,
-    entity: &str,
+    entity: Option<&str>,
     quarter: Quarter,
-    closing_limit: i64,
+    limits: &ClosingLimits,
     filters: &Filters,
 ) -> Result<QuarterFigures, StoreError> {
-    let args = MemberArgs::new(entity, quarter, closing_limit, filters);
+    let args = MemberArgs::new(entity, quarter, limits, filters);
     let mut out = QuarterFigures::default();
     let mut stmt = store.conn.prepare(queries::INDICATOR_FIGURES)?;
     for batch in stmt.query_arrow(duckdb::params_from_iter(args.values()))? {
@@ -287,7 +345,7 @@ fn read_histogram(
     closing_limit: i64,
     filters: &Filters,
 ) -> Result<Vec<HistogramBin>, StoreError> {
-    let args = MemberArgs::new(entity, quarter, closing_limit, filters);
+    let args = MemberArgs::of_entity(entity, quarter, closing_limit, filters);
     let mut hist: Vec<HistogramBin> = HISTOGRAM_BINS
         .iter()
         .map(|l| HistogramBin {

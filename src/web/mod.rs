@@ -13,6 +13,7 @@ mod guard;
 mod pages;
 pub mod server;
 mod state;
+mod trend;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -73,6 +74,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/indicators", get(api::indicators))
         .route("/api/v1/breaches", get(api::breaches))
         .route("/api/v1/at-risk", get(api::at_risk))
+        .route("/api/v1/trend", get(trend::api))
+        .route("/tendencia", get(trend::page))
+        .route("/tendencia/graficos/{file}", get(trend::chart))
         .route("/api/v1/tickets", post(api::post_tickets))
         .route("/api/v1/tickets/{source}/{id}", get(api::ticket))
         .route(

@@ -33,6 +33,11 @@ fn templates() -> &'static Environment<'static> {
             ("ticket.html", include_str!("../../dashboards/ticket.html")),
             ("cases.html", include_str!("../../dashboards/cases.html")),
             ("error.html", include_str!("../../dashboards/error.html")),
+            ("trend.html", include_str!("../../dashboards/trend.html")),
+            (
+                "filters.html",
+                include_str!("../../dashboards/filters.html"),
+            ),
         ] {
             // The templates are part of the binary; a syntax error fails the page tests.
             if let Err(e) = env.add_template(name, text) {
@@ -98,7 +103,7 @@ struct Tile {
     links: Vec<super::drill_links::Link>,
 }
 
-fn value_text(kind: Kind, v: Option<f64>) -> String {
+pub(super) fn value_text(kind: Kind, v: Option<f64>) -> String {
     match (kind, v) {
         (_, None) => "—".into(),
         (Kind::Percent, Some(v)) => fmt_percent(v),
@@ -291,6 +296,7 @@ pub async fn overview(
             tiles => Value::from(Serde(&tiles)),
             charts,
             workbook_url => format!("/descargas/indicadores.xlsx?{query}"),
+            trend_url => format!("/tendencia?{query}"),
             filters_text => set.filters_text(),
             as_of => set.as_of.map(|t| t.format("%d/%m/%Y %H:%M").to_string()),
             at_risk => Value::from(Serde(rows(at_risk, "en pausa"))),

@@ -132,6 +132,7 @@ pub struct AppState {
     entities: TtlMap<(), Catalog>,
     pages: TtlMap<String, Arc<super::pages::PageData>>,
     known: TtlMap<String, Arc<KnownValues>>,
+    trends: TtlMap<String, Arc<super::trend::Trend>>,
     pub metrics: Metrics,
     pub(super) basic: BasicUsers,
     /// Generated workbooks, served again while the results do not change.
@@ -145,6 +146,7 @@ pub struct AppState {
     page_flights: Flights<String, Result<Arc<super::pages::PageData>, ApiError>>,
     entity_flights: Flights<(), Result<Catalog, ApiError>>,
     known_flights: Flights<String, Result<Arc<KnownValues>, ApiError>>,
+    trend_flights: Flights<String, Result<Arc<super::trend::Trend>, ApiError>>,
     pub(super) workbook_flights: Flights<std::path::PathBuf, Result<Bytes, ApiError>>,
     pub work: WorkCounts,
 }
@@ -162,6 +164,14 @@ struct Catalog {
     entities: Vec<String>,
     evaluated_at: Option<NaiveDateTime>,
 }
+
+/// Where [`AppState::memo`] keeps one kind of value: its map and its flights.
+type Slot<V> = for<'a> fn(
+    &'a AppState,
+) -> (
+    &'a TtlMap<String, V>,
+    &'a Flights<String, Result<V, ApiError>>,
+);
 
 /// An indicator set with its JSON, ready to serve.
 pub struct CachedSet {
@@ -320,6 +330,7 @@ impl AppState {
             entities: TtlMap::default(),
             pages: TtlMap::default(),
             known: TtlMap::default(),
+            trends: TtlMap::default(),
             metrics: Metrics::default(),
             basic,
             downloads: tempfile::tempdir()?,
@@ -331,6 +342,7 @@ impl AppState {
             page_flights: Flights::default(),
             entity_flights: Flights::default(),
             known_flights: Flights::default(),
+            trend_flights: Flights::default(),
             workbook_flights: Flights::default(),
             work: WorkCounts::default(),
         })
@@ -558,21 +570,56 @@ impl AppState {
     where
         F: FnOnce(&Store) -> Result<super::pages::PageData, ApiError> + Send + 'static,
     {
-        if let Some(data) = self.pages.fresh(&key) {
-            return Ok(data);
+        let slot: Slot<_> = |s| (&s.pages, &s.page_flights);
+        self.memo(slot, key, move |s, store| {
+            let data = Arc::new(compute(store)?);
+            s.work.pages_computed.fetch_add(1, Ordering::Relaxed);
+            Ok(data)
+        })
+        .await
+    }
+
+    /// The trend of a view (key), cached and computed once like [`AppState::page_data`].
+    pub(super) async fn trend<F>(
+        self: &Arc<Self>,
+        key: String,
+        compute: F,
+    ) -> Result<Arc<super::trend::Trend>, ApiError>
+    where
+        F: FnOnce(&AppState, &Store) -> Result<super::trend::Trend, ApiError> + Send + 'static,
+    {
+        let slot: Slot<_> = |s| (&s.trends, &s.trend_flights);
+        self.memo(slot, key, move |s, store| Ok(Arc::new(compute(s, store)?)))
+            .await
+    }
+
+    /// A value of `slot`'s map: served while fresh, else computed once for every concurrent
+    /// request (as an admitted computation on a connection of its own) and kept there.
+    async fn memo<V, F>(
+        self: &Arc<Self>,
+        slot: Slot<V>,
+        key: String,
+        compute: F,
+    ) -> Result<V, ApiError>
+    where
+        V: Clone + Send + 'static,
+        F: FnOnce(&AppState, &Store) -> Result<V, ApiError> + Send + 'static,
+    {
+        if let Some(value) = slot(self).0.fresh(&key) {
+            return Ok(value);
         }
-        self.page_flights
+        slot(self)
+            .1
             .run(key.clone(), || async move {
-                if let Some(data) = self.pages.fresh(&key) {
-                    return Ok(data);
+                if let Some(value) = slot(self).0.fresh(&key) {
+                    return Ok(value);
                 }
                 let admitted = self.admit()?;
                 self.with_store(move |s, store| {
                     let _admitted = admitted;
-                    let data = Arc::new(compute(store)?);
-                    s.work.pages_computed.fetch_add(1, Ordering::Relaxed);
-                    s.pages.put(key, data.clone())?;
-                    Ok(data)
+                    let value = compute(s, store)?;
+                    slot(s).0.put(key, value.clone())?;
+                    Ok(value)
                 })
                 .await
             })
@@ -643,5 +690,6 @@ impl AppState {
         self.entities.clear();
         self.pages.clear();
         self.known.clear();
+        self.trends.clear();
     }
 }

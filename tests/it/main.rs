@@ -31,6 +31,7 @@ mod schedule;
 mod server;
 mod store;
 mod store_open;
+mod trend;
 mod volume;
 mod web;
 mod web_lists;

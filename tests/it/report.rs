@@ -201,6 +201,7 @@ pub fn cell(sheet: &calamine::Range<Data>, row: usize, col: usize) -> Data {
     sheet.get((row, col)).cloned().unwrap_or(Data::Empty)
 }
 
+/// A numeric cell's value.
 pub fn number(d: &Data) -> Option<f64> {
     match d {
         Data::Float(f) => Some(*f),
@@ -246,7 +247,8 @@ fn the_workbook_reads_back_with_the_indicator_set() {
             "Por técnico",
             "Por grupo",
             "Incumplimientos",
-            "Casos"
+            "Casos",
+            "Histórico"
         ]
     );
     // Resumen: one row per indicator under the header of row 4, values as numbers.

@@ -48,8 +48,9 @@ pub enum Quantity {
     SurveyResponse,
 }
 
-/// How a quantity is expressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a quantity is expressed (serialised as `count`, `percent`, `hours`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     Count,
     Percent,

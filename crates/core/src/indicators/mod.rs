@@ -301,11 +301,7 @@ impl IndicatorSet {
 
     /// The "Filtros" line of the reports: the filters, or that every case counts.
     pub fn filters_text(&self) -> String {
-        if self.filters.is_empty() {
-            "Filtros: ninguno (todos los casos)".to_owned()
-        } else {
-            format!("Filtros: {}", self.filters.join(" · "))
-        }
+        filters_text(&self.filters)
     }
 
     /// The indicator computing a measure, if defined.
@@ -316,6 +312,16 @@ impl IndicatorSet {
     /// Goal of a measure, if defined (charts draw it as a line).
     pub fn goal(&self, m: Quantity) -> Option<f64> {
         self.indicator(m).and_then(|i| i.definition.goal)
+    }
+}
+
+/// The "Filtros" line of every output: the filters as a reader sees them ("Prioridad: Alta"),
+/// or that every case counts.
+pub fn filters_text(filters: &[String]) -> String {
+    if filters.is_empty() {
+        "Filtros: ninguno (todos los casos)".to_owned()
+    } else {
+        format!("Filtros: {}", filters.join(" · "))
     }
 }
 
