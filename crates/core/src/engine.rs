@@ -1,19 +1,22 @@
 //! The measuring engine: every calendar and the policy, built once from the configuration's
-//! `[calendar]`, `[[entity]]` and `[policy]` sections and shared by every evaluation.
+//! `[calendar]`, `[calendars.<name>]`, `[[entity]]`, `[policy]` (with its versions) and `[ola]`
+//! sections and shared by every evaluation.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::calendar::Calendar;
+use crate::calendar::named::NamedCalendars;
 use crate::config::{CalendarConfig, EngineConfigError, EntityConfig};
 use crate::model::{entity_leaf, fold};
-use crate::calendar::named::NamedCalendars;
 use crate::sla::ola::{OlaConfig, OlaPolicy};
 use crate::sla::policy::{Policy, PolicyConfig};
 use crate::sla::versions::Versions;
 
 mod build;
 mod plan;
+#[cfg(test)]
+mod tests_v2;
 
 pub use build::Sections;
 pub use plan::{ClockSource, TicketPlan};

@@ -143,7 +143,9 @@ fn check_rule_calendars(
     };
     check(policy, &|n| format!("política de ANS, regla {n}"))?;
     for v in &versions.list {
-        check(&v.policy, &|n| format!("política de ANS, versión «{}», regla {n}", v.name))?;
+        check(&v.policy, &|n| {
+            format!("política de ANS, versión «{}», regla {n}", v.name)
+        })?;
     }
     Ok(())
 }

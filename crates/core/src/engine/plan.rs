@@ -9,7 +9,7 @@ use crate::calendar::{Calendar, Instant};
 use crate::sla::ola::{self, GroupTable, OlaResult};
 use crate::sla::policy::{Policy, TargetSpec, TicketAttrs};
 use crate::sla::versions::Selection;
-use crate::sla::{self, Evaluation, TicketClocks, Targets};
+use crate::sla::{self, Evaluation, Targets, TicketClocks};
 
 /// Where one clock of a ticket takes its rules from.
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +54,10 @@ impl Engine {
                 policy_version: version.map(|v| v.name.as_str()),
                 before_first_version: selection.before_first,
             };
-            (source, m.map(|(spec, i)| (spec.resolve(calendar.day_seconds()), i)))
+            (
+                source,
+                m.map(|(spec, i)| (spec.resolve(calendar.day_seconds()), i)),
+            )
         };
         let ((ca, ta), (cs, ts)) = (clock(a), clock(s));
         TicketPlan {
@@ -70,7 +73,10 @@ impl Engine {
 
     /// The plan of a ticket opened at `created`, dated in its entity calendar's zone.
     pub fn plan_at(&self, attrs: &TicketAttrs<'_>, created: Instant) -> TicketPlan<'_> {
-        let opened = self.calendar_for(attrs.entity).local_from_instant(created).date();
+        let opened = self
+            .calendar_for(attrs.entity)
+            .local_from_instant(created)
+            .date();
         self.plan(attrs, opened)
     }
 

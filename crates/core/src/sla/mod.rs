@@ -124,7 +124,8 @@ pub fn evaluate_with(
     let mut attention = attention_clock(ticket, events, solution.stopped_at, cals[0], as_of);
     // "No history" is a property of the ticket (its status changes are unknown), reported on both.
     attention.no_history = solution.no_history;
-    let at = |metric, clock, target, cal| finish(metric, clock, target, policy, cal, as_of, created);
+    let at =
+        |metric, clock, target, cal| finish(metric, clock, target, policy, cal, as_of, created);
     Evaluation {
         measures: [
             at(Metric::Attention, attention, targets.attention, cals[0]),

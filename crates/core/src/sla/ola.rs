@@ -58,10 +58,17 @@ impl OlaPolicy {
             let names: Vec<String> = match (&r.group, &r.level) {
                 (Some(g), None) => vec![g.clone()],
                 (None, Some(l)) => level_groups(cfg, l).map_err(|e| format!("regla {n}: {e}"))?,
-                _ => return Err(format!("regla {n}: indique «group» o «level» (uno de los dos)")),
+                _ => {
+                    return Err(format!(
+                        "regla {n}: indique «group» o «level» (uno de los dos)"
+                    ));
+                }
             };
             let target = TargetSpec::parse(&r.target).ok_or_else(|| {
-                format!("regla {n}: meta «{}» inválida (use por ejemplo \"8h\", \"3d\")", r.target)
+                format!(
+                    "regla {n}: meta «{}» inválida (use por ejemplo \"8h\", \"3d\")",
+                    r.target
+                )
             })?;
             let pats = names
                 .iter()
@@ -343,3 +350,6 @@ fn split(
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -36,7 +36,10 @@ impl PauseSet {
 
     /// The statuses in the set, in [`Status::ALL`] order.
     pub fn statuses(self) -> Vec<Status> {
-        Status::ALL.into_iter().filter(|&s| self.contains(s)).collect()
+        Status::ALL
+            .into_iter()
+            .filter(|&s| self.contains(s))
+            .collect()
     }
 
     /// Parses `pause_statuses` as written (stored codes or usual labels: "waiting", "En espera",
@@ -94,8 +97,8 @@ mod tests {
 
     #[test]
     fn parses_codes_and_labels_and_refuses_other_statuses() {
-        let set = PauseSet::parse(&["En espera".into(), "planned".into()], "[policy]")
-            .expect("valid");
+        let set =
+            PauseSet::parse(&["En espera".into(), "planned".into()], "[policy]").expect("valid");
         assert!(set.contains(Status::Waiting) && set.contains(Status::Planned));
         assert!(!set.contains(Status::Assigned));
         assert_eq!(PauseSet::parse(&[], "x"), Ok(PauseSet::EMPTY));

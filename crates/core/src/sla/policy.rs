@@ -34,9 +34,7 @@ pub enum PolicyError {
     BadThreshold(f64),
     #[error("preset de política desconocido: «{0}» (disponibles: {1})")]
     UnknownPreset(String, String),
-    #[error(
-        "{what}: pause_statuses: estado «{text}» no permitido (use \"waiting\" o \"planned\")"
-    )]
+    #[error("{what}: pause_statuses: estado «{text}» no permitido (use \"waiting\" o \"planned\")")]
     BadPauseStatus { what: String, text: String },
 }
 
@@ -348,7 +346,8 @@ impl Policy {
     /// `(business seconds, rule index)`.
     pub fn targets(&self, t: &TicketAttrs<'_>, day_seconds: i64) -> super::Targets {
         let [a, s] = self.first_matches(t);
-        let resolve = |m: Option<(TargetSpec, usize)>| m.map(|(spec, i)| (spec.resolve(day_seconds), i));
+        let resolve =
+            |m: Option<(TargetSpec, usize)>| m.map(|(spec, i)| (spec.resolve(day_seconds), i));
         super::Targets {
             attention: resolve(a),
             solution: resolve(s),

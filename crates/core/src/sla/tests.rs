@@ -422,6 +422,8 @@ mod extremes {
                 }
             }),
             Just(EventKind::Other),
+            (0u32..3).prop_map(EventKind::GroupAssigned),
+            (0u32..3).prop_map(EventKind::GroupRemoved),
         ];
         (instant(), kind).prop_map(|(at, kind)| Event { at, kind })
     }
@@ -487,6 +489,7 @@ mod extremes {
                 }
             }
             let _ = after_solution(&ticket, &measures[1], cal, as_of);
+            let _ = ola::holds(&ticket, &policy(), cal, as_of, Some(0));
         }
     }
 }

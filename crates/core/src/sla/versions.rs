@@ -48,7 +48,9 @@ impl DateText {
 pub enum VersionError {
     #[error("[[policy.version]] n.º {0}: falta «name» (el nombre que verán los informes)")]
     NoName(usize),
-    #[error("versión «{version}»: from «{text}» no es una fecha (use AAAA-MM-DD, p. ej. \"2023-05-05\")")]
+    #[error(
+        "versión «{version}»: from «{text}» no es una fecha (use AAAA-MM-DD, p. ej. \"2023-05-05\")"
+    )]
     BadDate { version: String, text: String },
     #[error(
         "versión «{version}»: from {from} no es posterior a {previous_from} de «{previous}»; \
@@ -63,7 +65,10 @@ pub enum VersionError {
     #[error("versión «{0}»: no tiene reglas ([[policy.version.rule]])")]
     NoRules(String),
     #[error("versión «{version}»: {source}")]
-    Rule { version: String, source: PolicyError },
+    Rule {
+        version: String,
+        source: PolicyError,
+    },
 }
 
 /// A validated version: its rules form a [`Policy`] with `[policy]`'s thresholds and reopen
@@ -139,7 +144,11 @@ impl Versions {
     }
 }
 
-fn build_version(n: usize, v: &VersionConfig, base: &Policy) -> Result<PolicyVersion, VersionError> {
+fn build_version(
+    n: usize,
+    v: &VersionConfig,
+    base: &Policy,
+) -> Result<PolicyVersion, VersionError> {
     let name = v.name.trim().to_owned();
     if name.is_empty() {
         return Err(VersionError::NoName(n));
