@@ -246,7 +246,7 @@ fn a_group_reassigned_twice_with_a_wait_inside_one_hold() {
     let ola = e.ola(&tk, &plan, &groups, None, t(31, 0, 0, 0));
     let got: Vec<_> = ola
         .iter()
-        .map(|r| (r.group.as_str(), r.business, r.target, r.state))
+        .map(|r| (groups.name(r.group), r.business, r.target, r.state))
         .collect();
     assert_eq!(
         got,
@@ -276,7 +276,7 @@ fn a_ticket_with_no_group_at_first() {
     let ola = e.ola(&tk, &plan, &groups, None, as_of);
     let got: Vec<_> = ola
         .iter()
-        .map(|r| (r.group.as_str(), r.business, r.state))
+        .map(|r| (groups.name(r.group), r.business, r.state))
         .collect();
     assert_eq!(
         got,

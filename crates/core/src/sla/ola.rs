@@ -85,10 +85,13 @@ impl OlaPolicy {
 
     /// The target of a group in business seconds (`d` = `day_seconds`), if a rule gives one.
     pub fn target(&self, group: &str, day_seconds: i64) -> Option<i64> {
-        let folded = fold(group);
+        self.target_folded(&fold(group), day_seconds)
+    }
+
+    fn target_folded(&self, folded: &str, day_seconds: i64) -> Option<i64> {
         self.rules
             .iter()
-            .find(|(pats, _)| pats.iter().any(|p| p.matches(&folded)))
+            .find(|(pats, _)| pats.iter().any(|p| p.matches(folded)))
             .map(|(_, t)| t.resolve(day_seconds))
     }
 
@@ -97,18 +100,16 @@ impl OlaPolicy {
         let mut out: Vec<OlaResult> = holds
             .iter()
             .map(|h| {
-                let group = groups.name(h.group).to_owned();
-                let target = self.target(&group, day_seconds);
-                let state = OlaState::of(h.business, target, h.running);
+                let target = self.target_folded(groups.folded(h.group), day_seconds);
                 OlaResult {
-                    group,
+                    group: h.group,
                     business: h.business,
                     target,
-                    state,
+                    state: OlaState::of(h.business, target, h.running),
                 }
             })
             .collect();
-        out.sort_by(|a, b| a.group.cmp(&b.group));
+        out.sort_by(|a, b| groups.name(a.group).cmp(groups.name(b.group)));
         out
     }
 }
@@ -131,7 +132,8 @@ fn level_groups(cfg: &OlaConfig, level: &str) -> Result<Vec<String>, String> {
 /// Group names interned as the ids carried by [`EventKind::GroupAssigned`].
 #[derive(Debug, Clone, Default)]
 pub struct GroupTable {
-    names: Vec<String>,
+    /// `(name, folded name)` per id.
+    names: Vec<(String, String)>,
     index: HashMap<String, u32>,
 }
 
@@ -143,7 +145,7 @@ impl GroupTable {
             return id;
         }
         let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
-        self.names.push(name.to_owned());
+        self.names.push((name.to_owned(), fold(name)));
         self.index.insert(name.to_owned(), id);
         id
     }
@@ -151,7 +153,12 @@ impl GroupTable {
     /// The name of a group id; [`NO_GROUP`] for `None` or an unknown id.
     pub fn name(&self, id: Option<u32>) -> &str {
         id.and_then(|i| self.names.get(i as usize))
-            .map_or(NO_GROUP, String::as_str)
+            .map_or(NO_GROUP, |(n, _)| n.as_str())
+    }
+
+    fn folded(&self, id: Option<u32>) -> &str {
+        id.and_then(|i| self.names.get(i as usize))
+            .map_or(NO_GROUP, |(_, f)| f.as_str())
     }
 }
 
@@ -195,9 +202,10 @@ impl OlaState {
 }
 
 /// One judged hold.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OlaResult {
-    pub group: String,
+    /// The group's id in the [`GroupTable`] (its name: [`GroupTable::name`]); `None`: no group.
+    pub group: Option<u32>,
     pub business: i64,
     pub target: Option<i64>,
     pub state: OlaState,
