@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::calendar::Calendar;
-use crate::calendar::named::NamedCalendars;
 use crate::config::{CalendarConfig, EngineConfigError, EntityConfig};
 use crate::model::{entity_leaf, fold};
 use crate::sla::ola::{OlaConfig, OlaPolicy};
@@ -14,11 +13,13 @@ use crate::sla::policy::{Policy, PolicyConfig};
 use crate::sla::versions::Versions;
 
 mod build;
+mod named;
 mod plan;
 #[cfg(test)]
 mod tests_v2;
 
 pub use build::Sections;
+pub use named::NamedCalendars;
 pub use plan::{ClockSource, TicketPlan};
 
 /// A name typed for an entity that names none, or more than one, of the valid ones.

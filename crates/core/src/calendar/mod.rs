@@ -6,7 +6,6 @@
 //! seconds in `[08:00:00, 17:00:00)`.
 
 pub mod holidays;
-pub mod named;
 mod zone;
 
 use std::collections::HashMap;

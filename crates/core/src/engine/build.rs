@@ -4,9 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::Engine;
+use super::{Engine, NamedCalendars};
 use crate::calendar::Calendar;
-use crate::calendar::named::NamedCalendars;
 use crate::config::{CalendarConfig, EngineConfigError, EntityCalendar, EntityConfig};
 use crate::model::fold;
 use crate::sla::ola::{OlaConfig, OlaPolicy};

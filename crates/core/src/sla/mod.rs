@@ -456,4 +456,4 @@ fn finish(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -69,6 +69,9 @@ pub enum VersionError {
         version: String,
         source: PolicyError,
     },
+    /// A `pause_statuses` error, which names the version itself.
+    #[error("{0}")]
+    Pause(PolicyError),
 }
 
 /// A validated version: its rules form a [`Policy`] with `[policy]`'s thresholds and reopen
@@ -168,7 +171,9 @@ fn build_version(
     let mut policy =
         Policy::new(&v.rules, base.warn_at.clone(), base.solved_time_pauses).map_err(in_version)?;
     policy.pause = match &v.pause_statuses {
-        Some(items) => PauseSet::parse(items, "pausas").map_err(in_version)?,
+        Some(items) => {
+            PauseSet::parse(items, &format!("versión «{name}»")).map_err(VersionError::Pause)?
+        }
         None => base.pause,
     };
     Ok(PolicyVersion { name, from, policy })

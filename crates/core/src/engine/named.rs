@@ -38,7 +38,11 @@ impl NamedCalendars {
 
     /// The calendar called `name` (ignoring case and accents), with its name as configured.
     pub fn get(&self, name: &str) -> Option<(&Arc<str>, &Arc<Calendar>)> {
-        self.map.get(&fold(name)).map(|(n, c)| (n, c))
+        // Names are usually written folded already: no allocation for those.
+        self.map
+            .get(name)
+            .or_else(|| self.map.get(&fold(name)))
+            .map(|(n, c)| (n, c))
     }
 
     /// Like [`NamedCalendars::get`], or an error saying where the name was used (`place`) and
