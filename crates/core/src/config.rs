@@ -12,6 +12,9 @@ use crate::calendar::{
 };
 use crate::sla::policy::PolicyError;
 
+mod entity_calendar;
+pub use entity_calendar::EntityCalendar;
+
 /// Errors validating the calendar and policy sections or building the engine from them.
 #[derive(Debug, Error)]
 pub enum EngineConfigError {
@@ -24,6 +27,24 @@ pub enum EngineConfigError {
     Policy(#[from] PolicyError),
     #[error("calendario: {0}")]
     Invalid(String),
+    #[error("[calendars.{name}]: {source}")]
+    Named {
+        name: String,
+        source: Box<EngineConfigError>,
+    },
+    #[error(
+        "{place}: el calendario «{name}» no existe. {}",
+        crate::model::listing("Calendarios definidos en [calendars]", defined, "ninguno")
+    )]
+    UnknownCalendar {
+        place: String,
+        name: String,
+        defined: Vec<String>,
+    },
+    #[error("política de ANS: {0}")]
+    Versions(#[from] crate::sla::versions::VersionError),
+    #[error("OLA: {0}")]
+    Ola(String),
 }
 
 /// An entity with its own calendar.
@@ -35,9 +56,10 @@ pub struct EntityConfig {
     /// What titles, lists and file names call it instead of the last part of the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short_name: Option<String>,
-    /// Its own calendar; absent: the general one.
+    /// Its own calendar (an inline `[entity.calendar]` table or the name of a
+    /// `[calendars.<name>]`); absent: the general one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calendar: Option<CalendarConfig>,
+    pub calendar: Option<EntityCalendar>,
 }
 
 /// Weekly hours for some days.

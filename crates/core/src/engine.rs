@@ -1,5 +1,6 @@
 //! The measuring engine: every calendar and the policy, built once from the configuration's
-//! `[calendar]`, `[[entity]]` and `[policy]` sections and shared by every evaluation.
+//! `[calendar]`, `[calendars.<name>]`, `[[entity]]`, `[policy]` (with its versions) and `[ola]`
+//! sections and shared by every evaluation.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -7,7 +8,19 @@ use std::sync::Arc;
 use crate::calendar::Calendar;
 use crate::config::{CalendarConfig, EngineConfigError, EntityConfig};
 use crate::model::{entity_leaf, fold};
+use crate::sla::ola::{OlaConfig, OlaPolicy};
 use crate::sla::policy::{Policy, PolicyConfig};
+use crate::sla::versions::Versions;
+
+mod build;
+mod named;
+mod plan;
+#[cfg(test)]
+mod tests_v2;
+
+pub use build::Sections;
+pub use named::NamedCalendars;
+pub use plan::{ClockSource, TicketPlan};
 
 /// A name typed for an entity that names none, or more than one, of the valid ones.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,61 +44,30 @@ pub struct Engine {
     /// `(folded configured name, short name)` of each `[[entity]]` with a `short_name`.
     short_names: Vec<(String, String)>,
     pub policy: Policy,
+    /// `[calendars.<name>]`.
+    pub calendars: NamedCalendars,
+    /// `[[policy.version]]`, ordered by date.
+    pub versions: Versions,
+    /// `[[ola.rule]]`.
+    pub ola: OlaPolicy,
+    /// The name results show for each calendar in use (see [`Engine::calendar_name`]).
+    labels: Vec<(Arc<Calendar>, Arc<str>)>,
 }
 
 impl Engine {
-    /// Builds every calendar (the default one and each entity's) and the policy.
+    /// Builds every calendar (the default one and each entity's) and the policy: the engine of
+    /// a configuration without `[calendars]` or `[ola]` (see [`Engine::build_with`]).
     pub fn build(
         calendar: &CalendarConfig,
         entities: &[EntityConfig],
         policy: &PolicyConfig,
     ) -> Result<Engine, EngineConfigError> {
-        let default = Arc::new(Calendar::build_default_range(calendar.spec()?).map_err(
-            |source| EngineConfigError::Calendar {
-                entity: None,
-                source,
-            },
-        )?);
-        let mut by_entity = HashMap::new();
-        let mut short_names = Vec::new();
-        for e in entities {
-            if let Some(short) = e.short_name.as_deref().map(str::trim) {
-                if short.is_empty() {
-                    return Err(EngineConfigError::Invalid(format!(
-                        "la entidad «{}» tiene short_name vacío",
-                        e.name
-                    )));
-                }
-                short_names.push((fold(&e.name), short.to_owned()));
-            }
-            let Some(calendar) = &e.calendar else {
-                continue;
-            };
-            let spec = calendar.spec().map_err(|err| match err {
-                EngineConfigError::Calendar { source, .. } => EngineConfigError::Calendar {
-                    entity: Some(e.name.clone()),
-                    source,
-                },
-                other => other,
-            })?;
-            let cal = Calendar::build_default_range(spec).map_err(|source| {
-                EngineConfigError::Calendar {
-                    entity: Some(e.name.clone()),
-                    source,
-                }
-            })?;
-            by_entity.insert(e.name.clone(), Arc::new(cal));
-        }
-        let folded = by_entity
-            .iter()
-            .map(|(name, cal)| (fold(name), Arc::clone(cal)))
-            .collect();
-        Ok(Engine {
-            default,
-            by_entity,
-            folded,
-            short_names,
-            policy: Policy::from_config(policy)?,
+        Engine::build_with(Sections {
+            calendar,
+            calendars: &BTreeMap::new(),
+            entities,
+            policy,
+            ola: &OlaConfig::default(),
         })
     }
 

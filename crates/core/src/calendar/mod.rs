@@ -245,6 +245,8 @@ pub struct Calendar {
     cum: Vec<i64>,
     /// `bucket[k]`: first interval whose end is after `origin + k days`.
     bucket: Vec<u32>,
+    /// [`CalendarSpec::day_seconds`], computed once.
+    day_secs: i64,
 }
 
 /// Business time of one month, for listings.
@@ -296,7 +298,9 @@ impl Calendar {
         let after_last = last_day.succ_opt().unwrap_or(last_day);
         let limit = zone.to_instant(local_midnight(after_last));
 
+        let day_secs = spec.day_seconds();
         let mut cal = Calendar {
+            day_secs,
             spec,
             zone,
             first_day,
@@ -373,7 +377,7 @@ impl Calendar {
 
     /// Length of one business day in seconds (the unit of `d` targets).
     pub fn day_seconds(&self) -> i64 {
-        self.spec.day_seconds()
+        self.day_secs
     }
 
     /// The open segments of a local date, after holidays, closures and extra working days.

@@ -2,11 +2,15 @@
 //! and solution clocks — business time, paused time, state — under a policy, as of an injected
 //! instant. The exact rules are those of `shared/samples/README.md`.
 
+pub mod ola;
+pub mod pause;
 pub mod policy;
+pub mod versions;
 
 use crate::calendar::{Calendar, Instant};
 use crate::model::{Metric, SlaState, Status};
 
+pub use pause::{PauseSet, PausedBy};
 pub use policy::{Policy, PolicyError, Rule, TicketAttrs};
 
 /// One history event, as far as the clocks care.
@@ -19,7 +23,12 @@ pub enum EventKind {
     AssignTech,
     /// A follow-up: `public` when the requester can see it, `by_requester` when they wrote it.
     Followup { public: bool, by_requester: bool },
-    /// Anything else (group assignment, priority change…): recorded, but no clock moves.
+    /// A technician group was assigned (an id the caller interns, e.g. with
+    /// [`ola::GroupTable`]); the group assigned last holds the ticket for the OLA.
+    GroupAssigned(u32),
+    /// A technician group was removed from the ticket.
+    GroupRemoved(u32),
+    /// Anything else (priority change…): recorded, but no clock moves.
     Other,
 }
 
@@ -89,33 +98,41 @@ pub fn evaluate(
     cal: &Calendar,
     as_of: Instant,
 ) -> [Measure; 2] {
+    evaluate_with(ticket, targets, policy, [cal, cal], as_of).measures
+}
+
+/// Both clocks of a ticket and the solution clock's paused seconds per status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Evaluation {
+    pub measures: [Measure; 2],
+    pub paused_by: PausedBy,
+}
+
+/// Like [`evaluate`], with a calendar per clock (`[attention, solution]`): the pause rules and
+/// warning thresholds are `policy`'s (a policy version's, see [`versions`]).
+pub fn evaluate_with(
+    ticket: &TicketClocks<'_>,
+    targets: Targets,
+    policy: &Policy,
+    cals: [&Calendar; 2],
+    as_of: Instant,
+) -> Evaluation {
     let created = ticket.created_at;
     let known = ticket.events.partition_point(|e| e.at <= as_of);
     let events = &ticket.events[..known];
-    let solution = solution_clock(ticket, events, policy.solved_time_pauses, cal, as_of);
-    let mut attention = attention_clock(ticket, events, solution.stopped_at, cal, as_of);
+    let solution = solution_clock(ticket, events, policy, cals[1], as_of);
+    let mut attention = attention_clock(ticket, events, solution.stopped_at, cals[0], as_of);
     // "No history" is a property of the ticket (its status changes are unknown), reported on both.
     attention.no_history = solution.no_history;
-    [
-        finish(
-            Metric::Attention,
-            attention,
-            targets.attention,
-            policy,
-            cal,
-            as_of,
-            created,
-        ),
-        finish(
-            Metric::Solution,
-            solution,
-            targets.solution,
-            policy,
-            cal,
-            as_of,
-            created,
-        ),
-    ]
+    let at =
+        |metric, clock, target, cal| finish(metric, clock, target, policy, cal, as_of, created);
+    Evaluation {
+        measures: [
+            at(Metric::Attention, attention, targets.attention, cals[0]),
+            at(Metric::Solution, solution, targets.solution, cals[1]),
+        ],
+        paused_by: solution.paused_by,
+    }
 }
 
 /// What followed the solution of a ticket: feeds the "closed within N business days of the
@@ -184,6 +201,7 @@ struct Clock {
     stopped_at: Option<Instant>,
     paused_now: bool,
     no_history: bool,
+    paused_by: PausedBy,
 }
 
 fn attention_clock(
@@ -227,7 +245,10 @@ fn attention_clock(
                 public: true,
                 by_requester: false,
             } => take(ev.at),
-            EventKind::Followup { .. } | EventKind::Other => {}
+            EventKind::Followup { .. }
+            | EventKind::GroupAssigned(_)
+            | EventKind::GroupRemoved(_)
+            | EventKind::Other => {}
         }
     }
     // Without any status change, infer from the list status — unless the source measured the
@@ -251,6 +272,7 @@ fn attention_clock(
             stopped_at: Some(t),
             paused_now: false,
             no_history: false,
+            paused_by: PausedBy::default(),
         },
         None => Clock {
             business: cal.business_seconds(created, as_of),
@@ -258,6 +280,7 @@ fn attention_clock(
             stopped_at: None,
             paused_now: false,
             no_history: false,
+            paused_by: PausedBy::default(),
         },
     }
 }
@@ -265,7 +288,7 @@ fn attention_clock(
 fn solution_clock(
     ticket: &TicketClocks<'_>,
     events: &[Event],
-    solved_time_pauses: bool,
+    policy: &Policy,
     cal: &Calendar,
     as_of: Instant,
 ) -> Clock {
@@ -275,27 +298,30 @@ fn solution_clock(
         _ => None,
     });
     let Some(first) = statuses.next() else {
-        return solution_without_history(ticket, cal, as_of);
+        return solution_without_history(ticket, policy.pause, cal, as_of);
     };
     let mut current = first.1.unwrap_or(Status::New);
     let mut since = created;
-    let mut paused = 0i64;
+    let mut by = PausedBy::default();
     let mut last_resolution: Option<Instant> = None;
-    let mut resolved_since: Option<Instant> = None;
+    // When and in which status the ticket was last resolved, while it stays so.
+    let mut resolved_since: Option<(Instant, Status)> = None;
     for (at, _, to) in std::iter::once(first).chain(statuses) {
         let at = at.max(since);
-        if current == Status::Waiting {
-            paused = paused.saturating_add(cal.business_seconds(since, at));
+        if current.is_open() && policy.pause.contains(current) {
+            by.add(current, cal.business_seconds(since, at));
         }
         match (current.is_open(), to.is_open()) {
             (true, false) => {
                 last_resolution = Some(at);
-                resolved_since = Some(at);
+                resolved_since = Some((at, to));
             }
             (false, true) => {
                 // Reopened: the time it spent solved does not count, when so configured.
-                if solved_time_pauses && let Some(from) = resolved_since {
-                    paused = paused.saturating_add(cal.business_seconds(from, at));
+                if policy.solved_time_pauses
+                    && let Some((from, status)) = resolved_since
+                {
+                    by.add(status, cal.business_seconds(from, at));
                 }
                 resolved_since = None;
             }
@@ -305,10 +331,11 @@ fn solution_clock(
         since = at;
     }
     if current.is_open() {
-        let paused_now = current == Status::Waiting;
+        let paused_now = policy.pause.contains(current);
         if paused_now {
-            paused = paused.saturating_add(cal.business_seconds(since, as_of));
+            by.add(current, cal.business_seconds(since, as_of));
         }
+        let paused = by.total();
         let gross = cal.business_seconds(created, as_of);
         Clock {
             business: gross.saturating_sub(paused),
@@ -316,24 +343,32 @@ fn solution_clock(
             stopped_at: None,
             paused_now,
             no_history: false,
+            paused_by: by,
         }
     } else {
         // Solved or closed now; a history that starts already solved has no resolution of its
         // own, so the clock stops at opening.
         let end = last_resolution.unwrap_or(created);
         let gross = cal.business_seconds(created, end);
+        let paused = by.total();
         Clock {
             business: gross.saturating_sub(paused),
             paused,
             stopped_at: Some(end),
             paused_now: false,
             no_history: false,
+            paused_by: by,
         }
     }
 }
 
 /// No status history: trust the ticket list (no pauses can be known).
-fn solution_without_history(ticket: &TicketClocks<'_>, cal: &Calendar, as_of: Instant) -> Clock {
+fn solution_without_history(
+    ticket: &TicketClocks<'_>,
+    pause: PauseSet,
+    cal: &Calendar,
+    as_of: Instant,
+) -> Clock {
     let created = ticket.created_at;
     let end = if ticket.status.is_open() {
         None
@@ -345,8 +380,9 @@ fn solution_without_history(ticket: &TicketClocks<'_>, cal: &Calendar, as_of: In
             .filter(|&t| t <= as_of)
     };
     // A ticket whose list status is open and has never changed status: it has been in that status
-    // since opening, so a ticket opened *waiting* is paused throughout.
-    let waiting = ticket.status == Status::Waiting;
+    // since opening, so a ticket opened *waiting* (or in another pausing status) is paused
+    // throughout.
+    let waiting = ticket.status.is_open() && pause.contains(ticket.status);
     match end {
         Some(end) => Clock {
             business: cal.business_seconds(created, end),
@@ -354,16 +390,20 @@ fn solution_without_history(ticket: &TicketClocks<'_>, cal: &Calendar, as_of: In
             stopped_at: Some(end),
             paused_now: false,
             no_history: true,
+            paused_by: PausedBy::default(),
         },
         None => {
             let gross = cal.business_seconds(created, as_of);
             let paused = if waiting { gross } else { 0 };
+            let mut paused_by = PausedBy::default();
+            paused_by.add(ticket.status, paused);
             Clock {
                 business: gross.saturating_sub(paused),
                 paused,
                 stopped_at: None,
                 paused_now: waiting,
                 no_history: !ticket.status.is_open(),
+                paused_by,
             }
         }
     }
@@ -416,4 +456,4 @@ fn finish(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -31,6 +31,8 @@ pub enum PolicyError {
     BadThreshold(f64),
     #[error("preset de política desconocido: «{0}» (disponibles: {1})")]
     UnknownPreset(String, String),
+    #[error("{what}: pause_statuses: estado «{text}» no permitido (use \"waiting\" o \"planned\")")]
+    BadPauseStatus { what: String, text: String },
 }
 
 /// A target as written: business seconds plus business days (a day is the calendar's working
@@ -142,6 +144,9 @@ pub struct RuleConfig {
     pub category: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub service: Vec<String>,
+    /// A named calendar (`[calendars.<name>]`) that measures this rule's clocks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
 }
 
 /// The `[policy]` table as written.
@@ -160,6 +165,12 @@ pub struct PolicyConfig {
     pub solved_time_pauses: Option<bool>,
     #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleConfig>,
+    /// Statuses that pause the solution clock (default `["waiting"]`; `"planned"` allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_statuses: Option<Vec<String>>,
+    /// Versions of the policy by opening date (`[[policy.version]]`), see [`super::versions`].
+    #[serde(default, rename = "version", skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<super::versions::VersionConfig>,
 }
 
 /// One preset name or several.
@@ -237,6 +248,8 @@ pub struct Rule {
     service: Vec<PathPattern>,
     pub attention: Option<TargetSpec>,
     pub solution: Option<TargetSpec>,
+    /// The named calendar of this rule's clocks, when it has one.
+    pub calendar: Option<String>,
 }
 
 /// The attributes of a ticket that rules look at. Text fields are matched case- and
@@ -288,6 +301,8 @@ pub struct Policy {
     /// Sorted ascending, each in (0, 1].
     pub warn_at: Vec<f64>,
     pub solved_time_pauses: bool,
+    /// Statuses that pause the solution clock.
+    pub pause: super::pause::PauseSet,
 }
 
 impl Policy {
@@ -316,7 +331,11 @@ impl Policy {
             .solved_time_pauses
             .or_else(|| preset_cfg.as_ref().and_then(|p| p.solved_time_pauses))
             .unwrap_or(true);
-        Policy::new(&rules_cfg, warn_at, solved_time_pauses)
+        let mut policy = Policy::new(&rules_cfg, warn_at, solved_time_pauses)?;
+        if let Some(items) = &cfg.pause_statuses {
+            policy.pause = super::pause::PauseSet::parse(items, "[policy]")?;
+        }
+        Ok(policy)
     }
 
     /// Builds and validates a policy from rules as written.
@@ -340,32 +359,45 @@ impl Policy {
             rules: out,
             warn_at,
             solved_time_pauses,
+            pause: super::pause::PauseSet::default(),
         })
     }
 
     /// Per metric, the first rule that matches the ticket and gives a target for that metric:
     /// `(business seconds, rule index)`.
     pub fn targets(&self, t: &TicketAttrs<'_>, day_seconds: i64) -> super::Targets {
+        let [a, s] = self.first_matches(t);
+        let resolve =
+            |m: Option<(TargetSpec, usize)>| m.map(|(spec, i)| (spec.resolve(day_seconds), i));
+        super::Targets {
+            attention: resolve(a),
+            solution: resolve(s),
+        }
+    }
+
+    /// Per metric (attention, solution), the target as written and the index of the first rule
+    /// that matches the ticket and gives a target for that metric.
+    pub fn first_matches(&self, t: &TicketAttrs<'_>) -> [Option<(TargetSpec, usize)>; 2] {
         let folded = Folded {
             entity: fold(t.entity),
             category: fold(t.category),
             service: fold(t.service),
         };
-        let mut out = super::Targets::default();
+        let mut out: [Option<(TargetSpec, usize)>; 2] = [None, None];
         for (i, rule) in self.rules.iter().enumerate() {
-            if out.attention.is_some() && out.solution.is_some() {
+            if out[0].is_some() && out[1].is_some() {
                 break;
             }
-            let need_a = out.attention.is_none() && rule.attention.is_some();
-            let need_s = out.solution.is_none() && rule.solution.is_some();
+            let need_a = out[0].is_none() && rule.attention.is_some();
+            let need_s = out[1].is_none() && rule.solution.is_some();
             if !(need_a || need_s) || !rule.matches(t, &folded) {
                 continue;
             }
             if need_a && let Some(spec) = rule.attention {
-                out.attention = Some((spec.resolve(day_seconds), i));
+                out[0] = Some((spec, i));
             }
             if need_s && let Some(spec) = rule.solution {
-                out.solution = Some((spec.resolve(day_seconds), i));
+                out[1] = Some((spec, i));
             }
         }
         out
@@ -473,6 +505,7 @@ fn build_rule(n: usize, r: &RuleConfig) -> Result<Rule, PolicyError> {
         service: patterns(&r.service)?,
         attention,
         solution,
+        calendar: r.calendar.clone(),
     })
 }
 

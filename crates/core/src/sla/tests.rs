@@ -20,7 +20,7 @@ fn policy() -> Policy {
 }
 
 /// Local Bogotá time on March 2025 (3 = Monday … 7 = Friday; 24 March is a holiday).
-fn t(d: u32, h: u32, m: u32, s: u32) -> Instant {
+pub(crate) fn t(d: u32, h: u32, m: u32, s: u32) -> Instant {
     cal().instant_from_local(
         NaiveDate::from_ymd_opt(2025, 3, d)
             .and_then(|x| x.and_hms_opt(h, m, s))
@@ -28,7 +28,7 @@ fn t(d: u32, h: u32, m: u32, s: u32) -> Instant {
     )
 }
 
-fn status(at: Instant, from: Status, to: Status) -> Event {
+pub(crate) fn status(at: Instant, from: Status, to: Status) -> Event {
     Event {
         at,
         kind: EventKind::Status {
@@ -38,7 +38,7 @@ fn status(at: Instant, from: Status, to: Status) -> Event {
     }
 }
 
-fn ticket(created: Instant, status: Status, events: &[Event]) -> TicketClocks<'_> {
+pub(crate) fn ticket(created: Instant, status: Status, events: &[Event]) -> TicketClocks<'_> {
     TicketClocks {
         created_at: created,
         status,
@@ -422,6 +422,8 @@ mod extremes {
                 }
             }),
             Just(EventKind::Other),
+            (0u32..3).prop_map(EventKind::GroupAssigned),
+            (0u32..3).prop_map(EventKind::GroupRemoved),
         ];
         (instant(), kind).prop_map(|(at, kind)| Event { at, kind })
     }
@@ -487,6 +489,7 @@ mod extremes {
                 }
             }
             let _ = after_solution(&ticket, &measures[1], cal, as_of);
+            let _ = ola::holds(&ticket, &policy(), cal, as_of, Some(0));
         }
     }
 }
