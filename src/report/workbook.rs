@@ -34,14 +34,14 @@ pub struct WorkbookStats {
     pub breaches: usize,
 }
 
-struct Formats {
-    title: Format,
-    subtitle: Format,
-    header: Format,
+pub(super) struct Formats {
+    pub(super) title: Format,
+    pub(super) subtitle: Format,
+    pub(super) header: Format,
     label: Format,
     text: Format,
     wrap: Format,
-    int: Format,
+    pub(super) int: Format,
     pct: Format,
     hours: Format,
     date: Format,
@@ -54,7 +54,7 @@ struct Formats {
 }
 
 impl Formats {
-    fn new() -> Formats {
+    pub(super) fn new() -> Formats {
         let header = Format::new()
             .set_bold()
             .set_background_color(Color::RGB(0x1F4E78))
@@ -98,7 +98,7 @@ impl Formats {
         }
     }
 
-    fn light(&self, light: Light) -> Option<&Format> {
+    pub(super) fn light(&self, light: Light) -> Option<&Format> {
         match light {
             Light::Green => Some(&self.green),
             Light::Yellow => Some(&self.yellow),
@@ -108,7 +108,7 @@ impl Formats {
     }
 }
 
-fn xe(path: &Path) -> impl Fn(XlsxError) -> ReportError + '_ {
+pub(super) fn xe(path: &Path) -> impl Fn(XlsxError) -> ReportError + '_ {
     move |source| ReportError::Workbook {
         path: path.display().to_string(),
         source,
@@ -200,7 +200,7 @@ fn properties(set: &IndicatorSet) -> DocProperties {
 /// Saves the workbook, creating its folder. Compression is the single-threaded tail of a save:
 /// a large workbook favours speed (level 1, about 40 % larger), an everyday one size (level 3,
 /// what Excel itself uses).
-fn save(wb: &mut Workbook, path: &Path, cases: usize) -> Result<(), ReportError> {
+pub(super) fn save(wb: &mut Workbook, path: &Path, cases: usize) -> Result<(), ReportError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
             path: dir.display().to_string(),
@@ -212,7 +212,7 @@ fn save(wb: &mut Workbook, path: &Path, cases: usize) -> Result<(), ReportError>
 }
 
 /// Writes a value of an indicator in its unit (percent values are stored as fractions).
-fn write_value(
+pub(super) fn write_value(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
@@ -238,7 +238,7 @@ fn write_value(
     Ok(())
 }
 
-fn write_change(
+pub(super) fn write_change(
     ws: &mut Worksheet,
     row: u32,
     col: u16,

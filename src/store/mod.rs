@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod indicators;
 pub mod job_runs;
 mod open;
+pub mod operations;
 pub mod outbox;
 pub mod queries;
 pub mod results;

@@ -5,9 +5,11 @@
 
 mod api;
 pub mod auth;
+mod comparison;
 mod error;
 mod extract;
 mod guard;
+mod operations;
 mod pages;
 pub mod server;
 mod state;
@@ -60,6 +62,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/casos/{source}/{id}", get(pages::ticket))
         .route("/graficos/{name}", get(pages::chart))
         .route("/descargas/indicadores.xlsx", get(pages::workbook))
+        .route("/comparacion", get(comparison::page))
+        .route("/descargas/comparacion.xlsx", get(comparison::workbook))
+        .route("/api/v1/comparison", get(comparison::api))
+        .route("/operaciones", get(operations::page))
+        .route("/api/v1/operations", get(operations::api))
         .route("/static/{file}", get(pages::asset))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))

@@ -32,6 +32,14 @@ fn templates() -> &'static Environment<'static> {
             ),
             ("ticket.html", include_str!("../../dashboards/ticket.html")),
             ("error.html", include_str!("../../dashboards/error.html")),
+            (
+                "comparison.html",
+                include_str!("../../dashboards/comparison.html"),
+            ),
+            (
+                "operations.html",
+                include_str!("../../dashboards/operations.html"),
+            ),
         ] {
             // The templates are part of the binary; a syntax error fails the page tests.
             if let Err(e) = env.add_template(name, text) {
@@ -78,7 +86,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn render(name: &str, ctx: minijinja::Value) -> Result<Html<String>, PageError> {
+pub(super) fn render(name: &str, ctx: minijinja::Value) -> Result<Html<String>, PageError> {
     templates()
         .get_template(name)
         .and_then(|t| t.render(ctx))
@@ -95,7 +103,7 @@ struct Tile {
     light: &'static str,
 }
 
-fn value_text(kind: Kind, v: Option<f64>) -> String {
+pub(super) fn value_text(kind: Kind, v: Option<f64>) -> String {
     match (kind, v) {
         (_, None) => "—".into(),
         (Kind::Percent, Some(v)) => fmt_percent(v),
@@ -104,7 +112,7 @@ fn value_text(kind: Kind, v: Option<f64>) -> String {
     }
 }
 
-fn light_code(l: Light) -> &'static str {
+pub(super) fn light_code(l: Light) -> &'static str {
     match l {
         Light::Green => "green",
         Light::Yellow => "yellow",
