@@ -65,7 +65,12 @@ pub const RANKING_NOTE: &str = "Puesto: 1 es el mejor, según el sentido de cada
 /// Writes `DIR/comparacion_<quarter>.xlsx`; returns its path.
 pub fn write_workbook(comparison: &Comparison, dir: &Path) -> Result<PathBuf, ReportError> {
     let path = dir.join(file_name(comparison.quarter));
-    let err = xe(&path);
+    write_to(comparison, &path)?;
+    Ok(path)
+}
+
+fn write_to(comparison: &Comparison, path: &Path) -> Result<(), ReportError> {
+    let err = xe(path);
     let f = Formats::new();
     let mut wb = Workbook::new();
     wb.set_properties(
@@ -82,8 +87,7 @@ pub fn write_workbook(comparison: &Comparison, dir: &Path) -> Result<PathBuf, Re
     table_sheet(ws, comparison, &f).map_err(&err)?;
     let ws = wb.add_worksheet().set_name("Puestos").map_err(&err)?;
     ranking_sheet(ws, comparison, &f).map_err(&err)?;
-    save(&mut wb, &path, 0)?;
-    Ok(path)
+    save(&mut wb, path, 0)
 }
 
 /// Title, period and how places are given (rows 0–2).

@@ -173,8 +173,8 @@ pub async fn page(
                 })
                 .collect();
             context! {
-                name => row.name,
-                entity => row.entity,
+                name => &row.name,
+                entity => &row.entity,
                 cells => Value::from(Serde(cells)),
             }
         })

@@ -261,7 +261,7 @@ fn job_rows(jobs: &[JobRuns]) -> Vec<Value> {
                     }
                 })
                 .collect();
-            context! { job => j.job, label => job_label(&j.job), runs }
+            context! { job => &j.job, label => job_label(&j.job), runs }
         })
         .collect()
 }
@@ -273,7 +273,7 @@ fn outbox_rows(rows: &[OutboxItem]) -> Vec<Value> {
             context! {
                 id => r.id,
                 about => outbox_about(r),
-                subject => r.subject,
+                subject => &r.subject,
                 recipients => r.recipients.lines().collect::<Vec<_>>().join(", "),
                 decided => when(Some(r.decided_at)),
                 status, class,
@@ -296,8 +296,8 @@ fn ingest_rows(ingests: &[Ingest]) -> Vec<Value> {
             let seconds = r.finished_at.map(|f| (f - r.started_at).num_seconds());
             context! {
                 id => r.id,
-                file => r.file_name,
-                kind => r.kind,
+                file => &r.file_name,
+                kind => &r.kind,
                 started => when(Some(r.started_at)),
                 duration => duration_text(seconds),
                 read => count(r.rows_read),

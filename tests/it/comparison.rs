@@ -249,7 +249,7 @@ async fn a_quarter_without_data_or_malformed_is_refused_in_spanish() {
         "{}",
         none.text()
     );
-    let bad = app.get("/api/v1/comparison?quarter=2025-T3").await;
+    let bad = app.get("/api/v1/comparison?quarter=2025-Q7").await;
     assert_eq!(bad.status, 400, "{}", bad.text());
 }
 

@@ -1,7 +1,8 @@
 //! The operations page and `/api/v1/operations` after known work: the alerts fixture loaded,
 //! one load with two bad rows, an evaluation (ok, 65 s by the injected clock), a GLPI sync
-//! without `[glpi_api]` (skipped) and an alerts run whose SMTP server is down (the fixture's
-//! five alerts at 09:45, each tried once and failed, retried a minute later). Both show exactly
+//! without `[glpi_api]` (skipped) and an alerts run whose SMTP server is down (at 09:45 the
+//! fixture's five alerts plus ticket 900 of the bad load, new since 08:00 like 101: six, each
+//! tried once and failed, retried a minute later). Both show exactly
 //! those runs, counts and reasons, with e-mail addresses masked.
 
 use std::cell::Cell;
@@ -143,7 +144,7 @@ async fn the_page_and_the_json_show_the_runs_the_outbox_and_the_rejects() {
     );
     assert_eq!(
         done.runs[2].2,
-        "5 alertas nuevas, 0 enviadas, 5 pendientes, 5 intentos fallidos"
+        "6 alertas nuevas, 0 enviadas, 6 pendientes, 6 intentos fallidos"
     );
 
     let reply = app.get("/api/v1/operations").await;
@@ -168,13 +169,13 @@ async fn the_page_and_the_json_show_the_runs_the_outbox_and_the_rejects() {
     assert_eq!(never["runs"].as_array().map(Vec::len), Some(0));
 
     let outbox = &json["outbox"];
-    assert_eq!(outbox["pending"], 5);
+    assert_eq!(outbox["pending"], 6);
     assert_eq!(outbox["sent"], 0);
-    assert_eq!(outbox["failed_attempts"], 5);
+    assert_eq!(outbox["failed_attempts"], 6);
     // One failure each at 09:45 (the alerts run's instant): retried 60 s later.
     assert_eq!(outbox["next_retry"], "2025-07-08T09:46:00");
     let rows = outbox["rows"].as_array().expect("rows");
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6);
     for row in rows {
         assert_eq!(row["status"], "pending");
         assert_eq!(row["attempts"], 1);
@@ -243,21 +244,24 @@ async fn the_page_and_the_json_show_the_runs_the_outbox_and_the_rejects() {
     assert!(row("Sincronización con GLPI").contains("Omitido"));
     let alerts = row("Alertas por correo");
     assert!(alerts.contains(&done.runs[2].2), "{alerts}");
-    assert!(row("Informe trimestral").contains("Sin ejecuciones registradas."));
+    assert!(html.contains(
+        "data-job=\"quarterly-report\"><td><strong>Informe trimestral</strong></td>\
+         <td colspan=\"6\">Sin ejecuciones registradas.</td>"
+    ));
     let summary = html
         .split("<p id=\"bandeja\"")
         .nth(1)
         .and_then(|t| t.split("</p>").next())
         .expect("outbox summary");
     for needle in [
-        "Pendientes: <strong>5</strong>",
+        "Pendientes: <strong>6</strong>",
         "Enviadas: <strong>0</strong>",
-        "Intentos fallidos: <strong>5</strong>",
+        "Intentos fallidos: <strong>6</strong>",
         "Próximo reintento: <strong>08/07/2025 09:46</strong>",
     ] {
         assert!(summary.contains(needle), "{needle}: {summary}");
     }
-    assert_eq!(crate::web::table_rows(&html, "alertas").len(), 5);
+    assert_eq!(crate::web::table_rows(&html, "alertas").len(), 6);
     let details = html
         .split(&format!("<details id=\"rechazos-{}\">", done.bad_run))
         .nth(1)
