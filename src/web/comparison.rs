@@ -126,6 +126,7 @@ struct ShownCell {
     value: String,
     light: &'static str,
     place: String,
+    ranked: bool,
     change: String,
 }
 
@@ -169,6 +170,7 @@ pub async fn page(
                     value: value_text(col.quantity.kind(), cell.value),
                     light: light_code(cell.light),
                     place: cell.rank.map(|p| format!("{p}.º")).unwrap_or_default(),
+                    ranked: col.ranked,
                     change: fmt_change(col.quantity.kind(), cell.change),
                 })
                 .collect();
