@@ -192,6 +192,11 @@ pub struct ReportArgs {
     /// anteriores a la última carga).
     #[arg(long)]
     pub as_of: Option<String>,
+    /// En lugar de un libro por entidad, un solo libro `comparacion_<trimestre>.xlsx` con todas
+    /// las entidades lado a lado, su puesto en cada indicador y la variación frente al
+    /// trimestre anterior.
+    #[arg(long = "comparar", alias = "compare", conflicts_with = "entity")]
+    pub compare: bool,
 }
 
 #[derive(Debug, Args)]

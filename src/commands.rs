@@ -622,6 +622,11 @@ fn report(args: &ReportArgs, config: &Config, db: &Path) -> Result<()> {
         print_evaluation(&summary, cut);
     }
     let quarter = quarter.unwrap_or_else(|| default_quarter(evaluated_at, now));
+    if args.compare {
+        let out = report_dir(args, config);
+        print_report_title(quarter, data_instant(evaluated_at, now));
+        return write_comparison(&store, &engine, &definitions, quarter, &out);
+    }
     let entities = match entity {
         Some(e) => vec![e],
         None => crate::store::indicators::entities_in(&store, quarter)?,
@@ -632,11 +637,7 @@ fn report(args: &ReportArgs, config: &Config, db: &Path) -> Result<()> {
             quarter.name_es()
         );
     }
-    let out = args
-        .out
-        .clone()
-        .or_else(|| config.report.output_dir.clone())
-        .unwrap_or_else(|| PathBuf::from("informes"));
+    let out = report_dir(args, config);
     print_report_title(quarter, data_instant(evaluated_at, now));
     write_reports(
         &store,
@@ -647,6 +648,45 @@ fn report(args: &ReportArgs, config: &Config, db: &Path) -> Result<()> {
         &entities,
         &out,
     )
+}
+
+/// Where `report` writes: `--out`, `[report] output_dir`, or `informes`.
+fn report_dir(args: &ReportArgs, config: &Config) -> PathBuf {
+    args.out
+        .clone()
+        .or_else(|| config.report.output_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("informes"))
+}
+
+/// `report --comparar`: the comparison workbook of every entity, and each entity's place in
+/// the two on-time indicators on the console.
+fn write_comparison(
+    store: &Store,
+    engine: &Engine,
+    definitions: &Definitions,
+    quarter: Quarter,
+    out: &Path,
+) -> Result<()> {
+    use crate::report::comparison;
+    let c = comparison::comparison(store, engine, definitions, quarter)?;
+    let path = comparison::write_workbook(&c, out)?;
+    println!(
+        "  Comparación de {} entidades: {}",
+        fmt_count(c.entities.len() as u64),
+        path.display()
+    );
+    for q in [Quantity::AttentionOnTime, Quantity::SolutionOnTime] {
+        let Some(n) = c.indicators.iter().position(|col| col.quantity == q) else {
+            continue;
+        };
+        println!("    {}:", c.indicators[n].name);
+        for (row, cell) in comparison::by_place(&c.entities, n) {
+            let place = cell.rank.map_or("—".to_owned(), |p| format!("{p}."));
+            let value = cell.value.map_or("sin datos".into(), fmt_percent);
+            println!("      {place:>3} {}: {value}", row.name);
+        }
+    }
+    Ok(())
 }
 
 /// "Informe del 2025-Q3 (tercer trimestre de 2025):", saying when the quarter had not ended at

@@ -2,6 +2,7 @@
 //! writes the workbook (`workbook`) and the charts (`charts`) from that one set.
 
 pub mod charts;
+pub mod comparison;
 mod ficha;
 mod print;
 pub mod workbook;

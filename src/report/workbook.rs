@@ -55,7 +55,7 @@ pub(super) struct Formats {
 }
 
 impl Formats {
-    fn new() -> Formats {
+    pub(super) fn new() -> Formats {
         let header = Format::new()
             .set_bold()
             .set_background_color(Color::RGB(0x1F4E78))
@@ -105,7 +105,7 @@ impl Formats {
     }
 }
 
-fn xe(path: &Path) -> impl Fn(XlsxError) -> ReportError + '_ {
+pub(super) fn xe(path: &Path) -> impl Fn(XlsxError) -> ReportError + '_ {
     move |source| ReportError::Workbook {
         path: path.display().to_string(),
         source,
@@ -198,7 +198,7 @@ fn properties(set: &IndicatorSet) -> DocProperties {
 /// Saves the workbook, creating its folder. Compression is the single-threaded tail of a save:
 /// a large workbook favours speed (level 1, about 40 % larger), an everyday one size (level 3,
 /// what Excel itself uses).
-fn save(wb: &mut Workbook, path: &Path, cases: usize) -> Result<(), ReportError> {
+pub(super) fn save(wb: &mut Workbook, path: &Path, cases: usize) -> Result<(), ReportError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
             path: dir.display().to_string(),

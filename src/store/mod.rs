@@ -9,6 +9,7 @@ pub mod drill;
 pub mod indicators;
 pub mod job_runs;
 mod open;
+pub mod operations;
 pub mod outbox;
 pub mod queries;
 pub mod results;

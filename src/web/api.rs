@@ -36,6 +36,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/tickets"),
     ("post", "/api/v1/tickets/{source}/{id}/events"),
     ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/comparison"),
+    ("get", "/api/v1/operations"),
 ];
 
 /// The OpenAPI document, kept by hand next to the routes.

@@ -5,11 +5,13 @@
 
 mod api;
 pub mod auth;
+mod comparison;
 mod drill;
 mod drill_links;
 mod error;
 mod extract;
 mod guard;
+mod operations;
 mod pages;
 pub mod server;
 mod state;
@@ -67,6 +69,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/cases", get(drill::api))
         .route("/graficos/{name}", get(pages::chart))
         .route("/descargas/indicadores.xlsx", get(pages::workbook))
+        .route("/comparacion", get(comparison::page))
+        .route("/descargas/comparacion.xlsx", get(comparison::workbook))
+        .route("/api/v1/comparison", get(comparison::api))
+        .route("/operaciones", get(operations::page))
+        .route("/api/v1/operations", get(operations::api))
         .route("/static/{file}", get(pages::asset))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))

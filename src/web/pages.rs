@@ -38,6 +38,14 @@ fn templates() -> &'static Environment<'static> {
                 "filters.html",
                 include_str!("../../dashboards/filters.html"),
             ),
+            (
+                "comparison.html",
+                include_str!("../../dashboards/comparison.html"),
+            ),
+            (
+                "operations.html",
+                include_str!("../../dashboards/operations.html"),
+            ),
         ] {
             // The templates are part of the binary; a syntax error fails the page tests.
             if let Err(e) = env.add_template(name, text) {
@@ -112,7 +120,7 @@ pub(super) fn value_text(kind: Kind, v: Option<f64>) -> String {
     }
 }
 
-fn light_code(l: Light) -> &'static str {
+pub(super) fn light_code(l: Light) -> &'static str {
     match l {
         Light::Green => "green",
         Light::Yellow => "yellow",

@@ -7,6 +7,7 @@
 //! all read, so no figure is computed twice.
 
 mod analysis;
+pub mod comparison;
 mod definitions;
 pub mod drill;
 pub mod history;
