@@ -20,7 +20,7 @@ impl Store {
 }
 
 /// A row of `job_runs`, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct JobRunRow {
     pub id: i64,
     pub job: String,
@@ -30,6 +30,23 @@ pub struct JobRunRow {
     pub finished_at: Option<NaiveDateTime>,
     pub outcome: Option<String>,
     pub message: Option<String>,
+}
+
+impl JobRunRow {
+    /// The row from the first eight columns of a statement that selects `job_runs`' columns in
+    /// table order (`job_runs_list.sql`, `ops_job_runs.sql`).
+    pub(super) fn read(r: &duckdb::Row<'_>) -> duckdb::Result<JobRunRow> {
+        Ok(JobRunRow {
+            id: r.get(0)?,
+            job: r.get(1)?,
+            trigger: r.get(2)?,
+            as_of: r.get(3)?,
+            started_at: r.get(4)?,
+            finished_at: r.get(5)?,
+            outcome: r.get(6)?,
+            message: r.get(7)?,
+        })
+    }
 }
 
 impl JobRuns<'_> {
@@ -89,18 +106,7 @@ impl JobRuns<'_> {
     /// The latest `limit` runs, most recent first.
     pub fn recent(&self, limit: usize) -> Result<Vec<JobRunRow>, StoreError> {
         let mut stmt = self.conn.prepare(queries::JOB_RUNS_LIST)?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
-            Ok(JobRunRow {
-                id: r.get(0)?,
-                job: r.get(1)?,
-                trigger: r.get(2)?,
-                as_of: r.get(3)?,
-                started_at: r.get(4)?,
-                finished_at: r.get(5)?,
-                outcome: r.get(6)?,
-                message: r.get(7)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![limit as i64], JobRunRow::read)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

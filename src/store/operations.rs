@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use duckdb::{Connection, params};
 use serde::Serialize;
 
+use super::job_runs::JobRunRow;
 use super::{Store, StoreError, queries};
 
 /// The operations reads, on one connection.
@@ -20,20 +21,22 @@ impl Store {
     }
 }
 
-/// A run of a job, with its duration.
+/// A run of a job, with its duration (its fields read through to the stored row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JobRunItem {
-    pub id: i64,
-    pub job: String,
-    pub trigger: String,
-    pub as_of: NaiveDateTime,
-    pub started_at: NaiveDateTime,
-    pub finished_at: Option<NaiveDateTime>,
-    /// `ok`, `error`, `skipped`; `None` while running (or cut short, until the next start).
-    pub outcome: Option<String>,
-    pub message: Option<String>,
+    /// `outcome` is `ok`, `error`, `skipped`; `None` while running (or cut short, until the
+    /// next start).
+    #[serde(flatten)]
+    pub run: JobRunRow,
     /// Whole seconds from start to finish.
     pub seconds: Option<i64>,
+}
+
+impl std::ops::Deref for JobRunItem {
+    type Target = JobRunRow;
+    fn deref(&self) -> &JobRunRow {
+        &self.run
+    }
 }
 
 /// The outbox at a glance.
@@ -113,14 +116,7 @@ impl Operations<'_> {
         let mut stmt = self.conn.prepare(queries::OPS_JOB_RUNS)?;
         let rows = stmt.query_map(params![per_job as i64], |r| {
             Ok(JobRunItem {
-                id: r.get(0)?,
-                job: r.get(1)?,
-                trigger: r.get(2)?,
-                as_of: r.get(3)?,
-                started_at: r.get(4)?,
-                finished_at: r.get(5)?,
-                outcome: r.get(6)?,
-                message: r.get(7)?,
+                run: JobRunRow::read(r)?,
                 seconds: r.get(8)?,
             })
         })?;
