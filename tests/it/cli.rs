@@ -294,7 +294,7 @@ fn calendar_of_an_unknown_entity_lists_the_configured_ones() {
 
 #[test]
 fn report_of_an_unknown_entity_lists_the_store_entities() {
-    use crate::report::{hand_dir, hand_store};
+    use crate::report::{hand_store, run_report};
     use mesa_sla::store::Store;
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("store.duckdb");
@@ -307,24 +307,16 @@ fn report_of_an_unknown_entity_lists_the_store_entities() {
         mesa_sla::store::indicators::results_status(&store).expect("status")
     };
     let before = results();
-    let policy = hand_dir().join("policy.toml");
     let report = |entity: &str| {
-        run(
+        run_report(
             dir.path(),
             &[
-                "--db",
-                "store.duckdb",
-                "--config",
-                policy.to_str().expect("utf-8 path"),
-                "report",
                 "--quarter",
                 "2025-Q3",
                 "--entity",
                 entity,
                 "--as-of",
                 "2026-03-31 12:00:00",
-                "--out",
-                "salida",
             ],
         )
     };

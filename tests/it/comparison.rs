@@ -32,7 +32,7 @@ use mesa_sla::web::WebConfig;
 
 use crate::helpers::{cut, run, stderr, stdout};
 use crate::http::encode;
-use crate::report::{hand_dir, hand_engine};
+use crate::report::{hand_engine, report_on_store};
 
 const NORTE: &str = "Entidad Raíz > Alcaldía Norte";
 const SUR: &str = "Entidad Raíz > Alcaldía Sur";
@@ -295,27 +295,14 @@ fn check_workbook<R: std::io::Read + std::io::Seek>(mut wb: Xlsx<R>) {
 
 #[test]
 fn report_comparar_writes_the_comparison_workbook() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let mut store = Store::open(&dir.path().join("store.duckdb")).expect("store");
-        four_entities(&mut store);
-    }
-    let policy = hand_dir().join("policy.toml");
-    let o = run(
-        dir.path(),
+    let (dir, o) = report_on_store(
+        four_entities,
         &[
-            "--db",
-            "store.duckdb",
-            "--config",
-            policy.to_str().expect("utf-8 path"),
-            "report",
             "--comparar",
             "--quarter",
             "2025-Q3",
             "--as-of",
             "2025-12-31 23:59:59",
-            "--out",
-            "salida",
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));

@@ -3,12 +3,11 @@
 //! dashboard marks a quarter that had not ended at its data instant.
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use mesa_sla::store::Store;
 use mesa_sla::web::WebConfig;
 
 use crate::helpers::{run, stderr, stdout};
 use crate::http::send;
-use crate::report::{hand_dir, hand_store};
+use crate::report::{hand_store, report_on_store};
 use crate::web::spawn_app;
 
 /// The number in column 2 of the "Resumen" row named `indicator` (a fraction for percentages),
@@ -94,27 +93,8 @@ fn demo_console_table_equals_the_workbook_of_the_same_quarter() {
 
 #[test]
 fn report_console_figures_equal_the_workbook_and_the_hand_computed_quarter() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let mut store = Store::open(&dir.path().join("store.duckdb")).expect("store");
-        hand_store(&mut store);
-    }
-    let policy = hand_dir().join("policy.toml");
     // No --quarter: the default is the last quarter finished at the evaluation, 2025-Q3.
-    let o = run(
-        dir.path(),
-        &[
-            "--db",
-            "store.duckdb",
-            "--config",
-            policy.to_str().expect("utf-8 path"),
-            "report",
-            "--as-of",
-            "2025-12-31 23:59:59",
-            "--out",
-            "salida",
-        ],
-    );
+    let (dir, o) = report_on_store(hand_store, &["--as-of", "2025-12-31 23:59:59"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
@@ -154,26 +134,7 @@ async fn dashboard_api_and_report_open_on_the_same_quarter() {
     let json: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert_eq!(json["quarter"], "2025-Q3", "{json}");
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let mut store = Store::open(&dir.path().join("store.duckdb")).expect("store");
-        hand_store(&mut store);
-    }
-    let policy = hand_dir().join("policy.toml");
-    let o = run(
-        dir.path(),
-        &[
-            "--db",
-            "store.duckdb",
-            "--config",
-            policy.to_str().expect("utf-8 path"),
-            "report",
-            "--as-of",
-            "2025-12-31 23:59:59",
-            "--out",
-            "salida",
-        ],
-    );
+    let (_dir, o) = report_on_store(hand_store, &["--as-of", "2025-12-31 23:59:59"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("Informe del 2025-Q3"), "{}", stdout(&o));
 }

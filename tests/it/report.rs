@@ -31,6 +31,36 @@ pub fn hand_engine() -> Engine {
 }
 
 /// The four tickets of `tests/fixtures/report`, with surveys, evaluated at the end of 2025.
+/// The real `report` command run with the hand policy in `dir`, on its `store.duckdb`:
+/// `--db store.duckdb --config <hand policy> report ARGS --out salida`.
+pub fn run_report(dir: &Path, args: &[&str]) -> std::process::Output {
+    let policy = hand_dir().join("policy.toml");
+    let mut all = vec![
+        "--db",
+        "store.duckdb",
+        "--config",
+        policy.to_str().expect("utf-8 path"),
+        "report",
+    ];
+    all.extend_from_slice(args);
+    all.extend(["--out", "salida"]);
+    run(dir, &all)
+}
+
+/// [`run_report`] in a new folder whose store `fill` filled.
+pub fn report_on_store(
+    fill: impl FnOnce(&mut Store),
+    args: &[&str],
+) -> (tempfile::TempDir, std::process::Output) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let mut store = Store::open(&dir.path().join("store.duckdb")).expect("store");
+        fill(&mut store);
+    }
+    let o = run_report(dir.path(), args);
+    (dir, o)
+}
+
 pub fn hand_store(store: &mut Store) {
     for name in ["tickets.csv", "events.csv"] {
         let path = hand_dir().join(name);
@@ -481,28 +511,9 @@ fn samples_cross_checked_against_expected_results() {
 
 #[test]
 fn report_command_writes_one_workbook_per_entity() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("store.duckdb");
-    {
-        let mut store = Store::open(&db).expect("store");
-        hand_store(&mut store);
-    }
-    let policy = hand_dir().join("policy.toml");
-    let o = run(
-        dir.path(),
-        &[
-            "--db",
-            "store.duckdb",
-            "--config",
-            policy.to_str().expect("utf-8 path"),
-            "report",
-            "--quarter",
-            "2025-Q3",
-            "--as-of",
-            "2025-12-31 23:59:59",
-            "--out",
-            "salida",
-        ],
+    let (dir, o) = report_on_store(
+        hand_store,
+        &["--quarter", "2025-Q3", "--as-of", "2025-12-31 23:59:59"],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);

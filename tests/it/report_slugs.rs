@@ -11,9 +11,9 @@ use mesa_sla::ingest::{self, canonical};
 use mesa_sla::store::Store;
 use mesa_sla::web::WebConfig;
 
-use crate::helpers::{cut, run, stderr, stdout};
+use crate::helpers::{cut, stderr, stdout};
 use crate::http::{encode, send};
-use crate::report::{hand_dir, hand_engine};
+use crate::report::{hand_dir, hand_engine, report_on_store};
 
 const NORTE: &str = "Alcaldía Norte";
 const NORTE_SLUG: &str = "alcaldia-norte";
@@ -77,27 +77,9 @@ fn workbook_contents<R: std::io::Read + std::io::Seek>(
 
 #[test]
 fn report_writes_one_workbook_per_entity_even_when_their_names_fold_alike() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let mut store = Store::open(&dir.path().join("store.duckdb")).expect("store");
-        two_entities(&mut store);
-    }
-    let policy = hand_dir().join("policy.toml");
-    let o = run(
-        dir.path(),
-        &[
-            "--db",
-            "store.duckdb",
-            "--config",
-            policy.to_str().expect("utf-8"),
-            "report",
-            "--quarter",
-            "2025-Q3",
-            "--as-of",
-            "2025-12-31 23:59:59",
-            "--out",
-            "salida",
-        ],
+    let (dir, o) = report_on_store(
+        two_entities,
+        &["--quarter", "2025-Q3", "--as-of", "2025-12-31 23:59:59"],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let books: Vec<_> = std::fs::read_dir(dir.path().join("salida"))
