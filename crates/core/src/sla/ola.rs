@@ -344,7 +344,11 @@ fn split(
         }
         let mut cursor = s;
         while let Some(&(at, h)) = changes.get(next).filter(|c| c.0 < e) {
-            credit(holder, cal.business_seconds(cursor, at));
+            // Two changes in one instant (a removal and an assignment, as GLPI logs a
+            // reassignment): the holder in between held nothing and is not listed.
+            if at > cursor {
+                credit(holder, cal.business_seconds(cursor, at));
+            }
             (cursor, holder, next) = (at, h, next + 1);
         }
         credit(holder, cal.business_seconds(cursor, e));
