@@ -107,3 +107,16 @@ fn ola_states_follow_the_target_and_the_holder() {
     assert_eq!(OlaState::of(100, Some(100), true), OlaState::Running);
     assert_eq!(OlaState::of(100, Some(100), false), OlaState::Met);
 }
+
+#[test]
+fn group_names_lose_glpi_ids_only() {
+    assert_eq!(group_name("Soporte en Sitio N2 (4)"), "Soporte en Sitio N2");
+    assert_eq!(
+        group_name("  Mesa de Servicios N1 (3) "),
+        "Mesa de Servicios N1"
+    );
+    assert_eq!(group_name("Redes (externo)"), "Redes (externo)");
+    assert_eq!(group_name("Proveedor ()"), "Proveedor ()");
+    assert_eq!(group_name("N3"), "N3");
+    assert_eq!(group_name(""), "");
+}
