@@ -13,5 +13,11 @@ CREATE OR REPLACE TEMP TABLE eval_results (
     no_history       BOOLEAN NOT NULL,
     reopened         INTEGER,
     closed_at        BIGINT,
-    close_seconds    BIGINT
+    close_seconds    BIGINT,
+    policy_version   VARCHAR,
+    calendar         VARCHAR NOT NULL,
+    before_first_version BOOLEAN NOT NULL,
+    paused_waiting_seconds BIGINT,
+    paused_planned_seconds BIGINT,
+    paused_solved_seconds BIGINT
 );

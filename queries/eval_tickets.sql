@@ -13,7 +13,8 @@ SELECT
     CAST(epoch(t.taken_at) AS BIGINT) AS taken_at,
     CAST(epoch(t.solved_at) AS BIGINT) AS solved_at,
     CAST(epoch(t.closed_at) AS BIGINT) AS closed_at,
-    t.attention_source_seconds
+    t.attention_source_seconds,
+    coalesce(t.tech_group, '') AS tech_group
 FROM eval_keys k
 JOIN tickets t USING (source, ticket_id)
 ORDER BY k.n;

@@ -286,6 +286,9 @@ mod tests {
             events: 9,
             states: [[1_000, 2, 3, 4_500, 0], [12_345, 6, 7, 8, 0]],
             no_history: 0,
+            versions: Vec::new(),
+            before_first_version: 0,
+            ola_holds: 0,
             elapsed: std::time::Duration::from_millis(2_340),
         };
         let at = chrono::NaiveDate::from_ymd_opt(2025, 12, 31)

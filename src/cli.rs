@@ -164,6 +164,10 @@ pub struct EvaluateArgs {
         requires = "export"
     )]
     pub formato: ExportFormatArg,
+    /// Escribe en este CSV el tiempo de cada grupo de técnicos en cada caso (OLA):
+    /// source,ticket_id,group,business_seconds,target_seconds,state.
+    #[arg(long, value_name = "ARCHIVO")]
+    pub export_ola: Option<PathBuf>,
 }
 
 /// Layout of `evaluate --export`.

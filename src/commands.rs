@@ -17,7 +17,7 @@ use crate::cli::{
 use crate::config::{Config, EXAMPLE};
 use crate::engine::{Engine, EntityLookupError};
 use crate::evaluation::{
-    EvaluationSummary, ExportFormat, evaluate_store, export_results_as, write_results,
+    EvaluationSummary, ExportFormat, evaluate_store, export_ola, export_results_as, write_results,
 };
 use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_number, fmt_percent};
 use crate::ingest::{self, FileKind, IngestSummary, LoadOptions, Record, glpi, glpi_api};
@@ -386,6 +386,19 @@ fn evaluate(args: &EvaluateArgs, config: &Config, db: &Path) -> Result<()> {
         }
         None => print!("{}", evaluation_text(&summary, cut)),
     }
+    if let Some(path) = &args.export_ola {
+        let rows = export_ola(&store, path)?;
+        // Keeps stdout to the results CSV when it goes there.
+        let line = format!(
+            "{rows} tiempos por grupo (OLA) exportados a {}.",
+            path.display()
+        );
+        if args.export.as_deref() == Some(Path::new("-")) {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
     Ok(())
 }
 
@@ -421,6 +434,25 @@ fn evaluation_text(s: &EvaluationSummary, cut: NaiveDateTime) -> String {
             fmt_count(row[2] as u64),
             fmt_count(row[3] as u64),
             fmt_count(row[4] as u64)
+        );
+    }
+    if !s.versions.is_empty() {
+        let parts: Vec<String> = s
+            .versions
+            .iter()
+            .map(|(name, n)| {
+                let name = name.as_deref().unwrap_or("política sin versión");
+                format!("{name}: {}", fmt_count(*n as u64))
+            })
+            .collect();
+        let _ = writeln!(out, "Versiones de la política: {}.", parts.join("; "));
+    }
+    if s.before_first_version > 0 {
+        let _ = writeln!(
+            out,
+            "Aviso: {} caso(s) abiertos antes de la primera versión de la política se midieron \
+             con esa primera versión (no hay reglas [[policy.rule]] sin versión).",
+            fmt_count(s.before_first_version as u64)
         );
     }
     if s.no_history > 0 {

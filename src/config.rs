@@ -6,6 +6,8 @@
 //! `[schedule]`, `[web]`…) and takes only that section; this module composes them and no module
 //! it imports imports it back. The composition root (`app.rs`) hands the sections to the features.
 
+mod locate;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -39,10 +41,12 @@ pub enum ConfigError {
         message: String,
     },
     /// The calendar or policy sections of a file, checked when it is loaded.
-    #[error("archivo de configuración {path}: {source}")]
+    #[error("archivo de configuración {path}{}: {source}", line.map(|l| format!(", línea {l}")).unwrap_or_default())]
     Domain {
         path: String,
-        source: EngineConfigError,
+        /// The line of the table the error is about, when it can be told.
+        line: Option<usize>,
+        source: Box<EngineConfigError>,
     },
     /// The calendar, entity or policy sections (built by the core crate).
     #[error(transparent)]
@@ -64,9 +68,15 @@ pub struct Config {
     pub calendar: CalendarConfig,
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// Named calendars (`[calendars.<name>]`), for entities and policy rules.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub calendars: std::collections::BTreeMap<String, CalendarConfig>,
     /// Entities with a calendar of their own (others use `[calendar]`).
     #[serde(default, rename = "entity", skip_serializing_if = "Vec::is_empty")]
     pub entities: Vec<EntityConfig>,
+    /// OLA targets per technician group (`[ola.levels]`, `[[ola.rule]]`).
+    #[serde(default)]
+    pub ola: mesa_sla_core::sla::ola::OlaConfig,
     /// Dexon case reports: entity and column names.
     #[serde(default)]
     pub dexon: crate::ingest::dexon::DexonConfig,
@@ -121,7 +131,8 @@ impl Config {
         config.engine().map_err(|e| match e {
             ConfigError::Engine(source) => ConfigError::Domain {
                 path: origin.clone(),
-                source,
+                line: locate::error_line(&text, &source),
+                source: Box::new(source),
             },
             other => other,
         })?;
@@ -175,7 +186,13 @@ impl Config {
 
     /// Builds every calendar and the policy, ready for evaluation.
     pub fn engine(&self) -> Result<Engine, ConfigError> {
-        Ok(Engine::build(&self.calendar, &self.entities, &self.policy)?)
+        Ok(Engine::build_with(mesa_sla_core::engine::Sections {
+            calendar: &self.calendar,
+            calendars: &self.calendars,
+            entities: &self.entities,
+            policy: &self.policy,
+            ola: &self.ola,
+        })?)
     }
 }
 
@@ -279,7 +296,7 @@ pub(crate) fn example_sections(names: &[&str]) -> String {
     let is_setting = |text: &str| {
         text.starts_with('[')
             || text.split_once(" = ").is_some_and(|(k, _)| {
-                !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             })
     };
     let mut out = String::new();
@@ -309,6 +326,24 @@ mod tests {
         let cfg = Config::parse(EXAMPLE, "ejemplo").expect("example parses");
         let engine = cfg.engine().expect("example builds");
         assert!(!engine.policy.rules.is_empty());
+    }
+
+    #[test]
+    fn the_examples_calendars_versions_and_ola_build_together() {
+        let text = example_sections(&[
+            "calendars.continuo",
+            "policy.version",
+            "policy.version.rule",
+            "ola.levels",
+            "ola.rule",
+        ]);
+        let engine = Config::parse(&text, "ejemplo")
+            .expect("sections parse")
+            .engine()
+            .expect("sections build");
+        assert_eq!(engine.versions.list.len(), 1, "{text}");
+        assert_eq!(engine.calendars.names(), vec!["continuo".to_owned()]);
+        assert!(!engine.ola.is_empty());
     }
 
     #[test]

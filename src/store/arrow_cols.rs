@@ -56,6 +56,11 @@ pub fn opt_i64(a: &Int64Array, row: usize) -> Option<i64> {
     (!a.is_null(row)).then(|| a.value(row))
 }
 
+/// The string at `row`, or `None` when null.
+pub fn opt_str(a: &StringArray, row: usize) -> Option<&str> {
+    (!a.is_null(row)).then(|| a.value(row))
+}
+
 /// The string at `row`, empty when null.
 pub fn str_or_empty(a: &StringArray, row: usize) -> &str {
     if a.is_null(row) { "" } else { a.value(row) }

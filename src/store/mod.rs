@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod drill;
 pub mod indicators;
 pub mod job_runs;
+pub mod ola;
 mod open;
 pub mod operations;
 pub mod outbox;

@@ -11,7 +11,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use duckdb::params;
 
-use super::arrow_cols::{bools, i64s, opt_i64, str_or_empty, strs};
+use super::arrow_cols::{bools, i64s, opt_i64, opt_str, str_or_empty, strs};
 use super::{Store, StoreError, queries, ts_param};
 
 /// A ticket numbered in `eval_keys` as `eval_tickets.sql` reads it. Instants are local
@@ -30,11 +30,13 @@ pub struct KeyedTicket<'a> {
     pub solved_at: Option<i64>,
     pub closed_at: Option<i64>,
     pub attention_source: Option<i64>,
+    /// The list's technician group (empty when none).
+    pub tech_group: &'a str,
 }
 
 /// An event of a numbered ticket as `eval_events.sql` reads it: kind 1 status, 2 technician
-/// assigned, 3 follow-up, 0 other; statuses by code.
-pub struct KeyedEvent {
+/// assigned, 3 follow-up, 4 technician group changed, 0 other; statuses by code.
+pub struct KeyedEvent<'a> {
     pub n: i64,
     /// Local wall-clock seconds.
     pub at: i64,
@@ -43,6 +45,10 @@ pub struct KeyedEvent {
     pub new_status: Option<i64>,
     pub public: bool,
     pub by_requester: bool,
+    /// A group change (kind 4): the group removed or replaced, and the group assigned, as the
+    /// source wrote them (GLPI: `Name (id)`).
+    pub old_group: Option<&'a str>,
+    pub new_group: Option<&'a str>,
 }
 
 /// One row of the evaluation's results, keyed by the ticket's number in `eval_keys`. Instants
@@ -63,6 +69,14 @@ pub struct ResultRow<'a> {
     pub reopened: Option<i32>,
     pub closed_at: Option<i64>,
     pub close_seconds: Option<i64>,
+    /// The `[[policy.version]]` that measured the clock; `None`: the unversioned `[policy]`.
+    pub policy_version: Option<&'a str>,
+    /// The name of the clock's calendar.
+    pub calendar: &'a str,
+    pub before_first_version: bool,
+    /// Paused seconds of the solution clock while waiting, planned, or solved before a reopen
+    /// (on the solution row only).
+    pub paused_by: Option<[i64; 3]>,
 }
 
 /// The results of one evaluation, gathered column by column (the layout of `eval_results`).
@@ -81,6 +95,10 @@ pub struct ResultColumns {
     reopened: Int32Builder,
     closed: Int64Builder,
     close_seconds: Int64Builder,
+    policy_version: StringBuilder,
+    calendar: StringBuilder,
+    before_first: BooleanBuilder,
+    paused_by: [Int64Builder; 3],
 }
 
 impl ResultColumns {
@@ -101,6 +119,10 @@ impl ResultColumns {
             reopened: Int32Builder::with_capacity(total),
             closed: Int64Builder::with_capacity(total),
             close_seconds: Int64Builder::with_capacity(total),
+            policy_version: StringBuilder::with_capacity(total, total * 8),
+            calendar: StringBuilder::with_capacity(total, total * 8),
+            before_first: BooleanBuilder::with_capacity(total),
+            paused_by: std::array::from_fn(|_| Int64Builder::with_capacity(total)),
         }
     }
 
@@ -119,6 +141,12 @@ impl ResultColumns {
         self.reopened.append_option(r.reopened);
         self.closed.append_option(r.closed_at);
         self.close_seconds.append_option(r.close_seconds);
+        self.policy_version.append_option(r.policy_version);
+        self.calendar.append_value(r.calendar);
+        self.before_first.append_value(r.before_first_version);
+        for (b, v) in self.paused_by.iter_mut().enumerate() {
+            v.append_option(r.paused_by.map(|p| p[b]));
+        }
     }
 
     fn finish(mut self) -> Result<RecordBatch, StoreError> {
@@ -137,7 +165,14 @@ impl ResultColumns {
             Field::new("reopened", DataType::Int32, true),
             Field::new("closed_at", DataType::Int64, true),
             Field::new("close_seconds", DataType::Int64, true),
+            Field::new("policy_version", DataType::Utf8, true),
+            Field::new("calendar", DataType::Utf8, false),
+            Field::new("before_first_version", DataType::Boolean, false),
+            Field::new("paused_waiting_seconds", DataType::Int64, true),
+            Field::new("paused_planned_seconds", DataType::Int64, true),
+            Field::new("paused_solved_seconds", DataType::Int64, true),
         ]));
+        let [waiting, planned, solved] = self.paused_by.map(|mut b| b.finish());
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.n.finish()),
             Arc::new(self.metric.finish()),
@@ -153,6 +188,12 @@ impl ResultColumns {
             Arc::new(self.reopened.finish()),
             Arc::new(self.closed.finish()),
             Arc::new(self.close_seconds.finish()),
+            Arc::new(self.policy_version.finish()),
+            Arc::new(self.calendar.finish()),
+            Arc::new(self.before_first.finish()),
+            Arc::new(waiting),
+            Arc::new(planned),
+            Arc::new(solved),
         ];
         Ok(RecordBatch::try_new(schema, columns)?)
     }
@@ -204,12 +245,13 @@ impl Store {
                 strs(&batch, 5)?,
                 i64s(&batch, 6)?,
             );
-            let (created, taken, solved, closed, att_src) = (
+            let (created, taken, solved, closed, att_src, group) = (
                 i64s(&batch, 7)?,
                 i64s(&batch, 8)?,
                 i64s(&batch, 9)?,
                 i64s(&batch, 10)?,
                 i64s(&batch, 11)?,
+                strs(&batch, 12)?,
             );
             for r in 0..batch.num_rows() {
                 each(KeyedTicket {
@@ -225,6 +267,7 @@ impl Store {
                     solved_at: opt_i64(&solved, r),
                     closed_at: opt_i64(&closed, r),
                     attention_source: opt_i64(&att_src, r),
+                    tech_group: str_or_empty(&group, r),
                 });
             }
         }
@@ -233,7 +276,10 @@ impl Store {
 
     /// Calls `each` with every event of the numbered tickets, in key order then as they
     /// happened.
-    pub fn for_each_keyed_event(&self, mut each: impl FnMut(KeyedEvent)) -> Result<(), StoreError> {
+    pub fn for_each_keyed_event(
+        &self,
+        mut each: impl FnMut(KeyedEvent<'_>),
+    ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare(queries::EVAL_EVENTS)?;
         for batch in stmt.query_arrow([])? {
             let (n, at, kind, old, new, public, by_req) = (
@@ -245,6 +291,7 @@ impl Store {
                 bools(&batch, 5)?,
                 bools(&batch, 6)?,
             );
+            let (old_group, new_group) = (strs(&batch, 7)?, strs(&batch, 8)?);
             for r in 0..batch.num_rows() {
                 each(KeyedEvent {
                     n: n.value(r),
@@ -254,6 +301,8 @@ impl Store {
                     new_status: opt_i64(&new, r),
                     public: public.value(r),
                     by_requester: by_req.value(r),
+                    old_group: opt_str(&old_group, r),
+                    new_group: opt_str(&new_group, r),
                 });
             }
         }
@@ -281,14 +330,17 @@ impl Store {
     pub fn replace_results(
         &mut self,
         results: ResultColumns,
+        ola: super::ola::OlaColumns,
         as_of_local: i64,
         computed_at_local: i64,
     ) -> Result<(), StoreError> {
         let batch = results.finish()?;
+        let ola = ola.finish()?;
         let conn = &mut self.conn;
         conn.execute_batch(queries::EVAL_RESULTS_CREATE)?;
-        {
-            let mut app = conn.appender("eval_results")?;
+        conn.execute_batch(queries::OLA_EVAL_CREATE)?;
+        for (table, batch) in [("eval_results", batch), ("ola_eval", ola)] {
+            let mut app = conn.appender(table)?;
             app.append_record_batch(batch)?;
             app.flush()?;
         }
@@ -298,8 +350,11 @@ impl Store {
             queries::SLA_RESULTS_REPLACE,
             params![ts_param(as_of_local), ts_param(computed_at_local)],
         )?;
+        tx.execute_batch(queries::OLA_RESULTS_CLEAR)?;
+        tx.execute(queries::OLA_RESULTS_REPLACE, [])?;
         tx.commit()?;
         conn.execute_batch(queries::EVAL_RESULTS_DROP)?;
+        conn.execute_batch(queries::OLA_EVAL_DROP)?;
         conn.execute_batch(queries::EVAL_KEYS_DROP)?;
         Ok(())
     }

@@ -88,6 +88,16 @@ impl Engine {
             .find(|(c, _)| Arc::ptr_eq(c, cal))
             .map_or(DEFAULT_CALENDAR, |(_, n)| n)
     }
+
+    /// The calendar results call `name` ([`Engine::calendar_name`]): a `[calendars]` name, an
+    /// entity's inline calendar (by the entity's configured name) or [`DEFAULT_CALENDAR`];
+    /// `None` when this configuration has no calendar by that name (it changed since).
+    pub fn calendar_named(&self, name: &str) -> Option<&Arc<Calendar>> {
+        self.labels
+            .iter()
+            .find(|(_, n)| n.as_ref() == name)
+            .map(|(c, _)| c)
+    }
 }
 
 fn short_name(e: &EntityConfig) -> Result<Option<String>, EngineConfigError> {

@@ -9,7 +9,7 @@ use super::Engine;
 use super::tests_v2::build;
 use crate::calendar::Instant;
 use crate::model::Status;
-use crate::sla::ola::GroupTable;
+use crate::sla::ola::{GroupTable, group_name};
 use crate::sla::policy::TicketAttrs;
 use crate::sla::{Event, EventKind, TicketClocks};
 
@@ -32,14 +32,6 @@ fn rows(text: &str) -> Vec<std::collections::HashMap<&str, &str>> {
 fn at(e: &Engine, text: &str) -> Instant {
     let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").expect("local time");
     e.default.instant_from_local(local)
-}
-
-/// "Mesa N1 (3)" → "Mesa N1", as GLPI writes group values.
-fn group_name(v: &str) -> &str {
-    match v.rfind(" (") {
-        Some(i) if v.ends_with(')') => &v[..i],
-        _ => v,
-    }
 }
 
 /// A ticket's history: status rows, and group rows as a removal of `old_value` and an
@@ -84,9 +76,12 @@ fn measure(e: &Engine, t: &std::collections::HashMap<&str, &str>) -> (Vec<String
     let id = t["ticket_id"];
     let mut groups = GroupTable::default();
     let events = history(e, id, &mut groups);
-    let has_groups = events
-        .iter()
-        .any(|ev| matches!(ev.kind, EventKind::GroupAssigned(_)));
+    let has_groups = events.iter().any(|ev| {
+        matches!(
+            ev.kind,
+            EventKind::GroupAssigned(_) | EventKind::GroupRemoved(_)
+        )
+    });
     let initial = (!has_groups && !t["tech_group"].is_empty())
         .then(|| groups.intern(group_name(t["tech_group"])));
     let clocks = TicketClocks {

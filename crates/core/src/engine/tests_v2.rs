@@ -461,3 +461,13 @@ fn a_named_calendar_closure_counts_nothing() {
         8 * 3600 + 1800
     );
 }
+
+#[test]
+fn calendars_are_found_again_by_the_name_results_record() {
+    let e = engine();
+    for name in ["general", "continuo"] {
+        let cal = e.calendar_named(name).expect("known name");
+        assert_eq!(e.calendar_name(cal), name);
+    }
+    assert!(e.calendar_named("nocturno").is_none());
+}

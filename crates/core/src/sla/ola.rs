@@ -129,6 +129,20 @@ fn level_groups(cfg: &OlaConfig, level: &str) -> Result<Vec<String>, String> {
         })
 }
 
+/// A group's name as a source writes it, without GLPI's ` (id)` suffix and surrounding spaces:
+/// `"Soporte en Sitio N2 (4)"` → `"Soporte en Sitio N2"`.
+pub fn group_name(value: &str) -> &str {
+    let value = value.trim();
+    if let Some(open) = value.rfind(" (")
+        && let Some(id) = value[open + 2..].strip_suffix(')')
+        && !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+    {
+        return value[..open].trim_end();
+    }
+    value
+}
+
 /// Group names interned as the ids carried by [`EventKind::GroupAssigned`].
 #[derive(Debug, Clone, Default)]
 pub struct GroupTable {

@@ -149,3 +149,16 @@ fn a_removal_and_an_assignment_in_one_instant_leave_no_empty_row() {
     let got: Vec<_> = held.iter().map(|x| (x.group, x.business)).collect();
     assert_eq!(got, vec![(Some(n1), 3600), (Some(redes), 7200)]);
 }
+
+#[test]
+fn group_names_lose_glpi_ids_only() {
+    assert_eq!(group_name("Soporte en Sitio N2 (4)"), "Soporte en Sitio N2");
+    assert_eq!(
+        group_name("  Mesa de Servicios N1 (3) "),
+        "Mesa de Servicios N1"
+    );
+    assert_eq!(group_name("Redes (externo)"), "Redes (externo)");
+    assert_eq!(group_name("Proveedor ()"), "Proveedor ()");
+    assert_eq!(group_name("N3"), "N3");
+    assert_eq!(group_name(""), "");
+}

@@ -1,0 +1,2 @@
+-- Drops the OLA holds of an evaluation once they replaced ola_results.
+DROP TABLE IF EXISTS ola_eval;

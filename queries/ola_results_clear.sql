@@ -1,0 +1,1 @@
+DELETE FROM ola_results;
