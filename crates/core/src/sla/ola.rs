@@ -164,6 +164,15 @@ impl GroupTable {
         id
     }
 
+    /// How many groups are interned (their ids are `0..len`).
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     /// The name of a group id; [`NO_GROUP`] for `None` or an unknown id.
     pub fn name(&self, id: Option<u32>) -> &str {
         id.and_then(|i| self.names.get(i as usize))
