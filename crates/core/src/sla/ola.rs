@@ -358,7 +358,10 @@ fn split(
         }
         let mut cursor = s;
         while let Some(&(at, h)) = changes.get(next).filter(|c| c.0 < e) {
-            credit(holder, cal.business_seconds(cursor, at));
+            // A group replaced by another leaves no one for an instant: not a hold.
+            if cursor < at {
+                credit(holder, cal.business_seconds(cursor, at));
+            }
             (cursor, holder, next) = (at, h, next + 1);
         }
         credit(holder, cal.business_seconds(cursor, e));

@@ -120,3 +120,46 @@ fn group_names_lose_glpi_ids_only() {
     assert_eq!(group_name("N3"), "N3");
     assert_eq!(group_name(""), "");
 }
+
+/// Monday 03/03/2025: opened 09:00 with group 0, assigned 09:00, group 0 replaced by group 1 at
+/// 10:00 (GLPI's one change: a removal then an assignment at the same instant), solved 12:00.
+/// Group 0 holds 09–10 = 3 600 s, group 1 10–12 = 7 200 s; the instant between the removal and
+/// the assignment is no hold of "no group".
+#[test]
+fn a_group_replaced_by_another_leaves_no_empty_hold() {
+    let h = |hours: i64| START + hours * 3600;
+    let status = |at, from, to| Event {
+        at,
+        kind: EventKind::Status {
+            from: Some(from),
+            to,
+        },
+    };
+    let events = [
+        status(h(9), Status::New, Status::Assigned),
+        Event {
+            at: h(10),
+            kind: EventKind::GroupRemoved(0),
+        },
+        Event {
+            at: h(10),
+            kind: EventKind::GroupAssigned(1),
+        },
+        status(h(12), Status::Assigned, Status::Solved),
+    ];
+    let ticket = TicketClocks {
+        created_at: h(9),
+        status: Status::Solved,
+        taken_at: None,
+        solved_at: Some(h(12)),
+        closed_at: None,
+        attention_source: None,
+        events: &events,
+    };
+    let policy = Policy::new(&[], vec![0.75], false).expect("policy");
+    let held: Vec<_> = holds(&ticket, &policy, cal(), h(24), Some(0))
+        .iter()
+        .map(|x| (x.group, x.business, x.running))
+        .collect();
+    assert_eq!(held, vec![(Some(0), 3600, false), (Some(1), 7200, false)]);
+}
