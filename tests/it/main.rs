@@ -33,6 +33,7 @@ mod schedule;
 mod server;
 mod store;
 mod store_open;
+mod ticket_model;
 mod trend;
 mod volume;
 mod web;
