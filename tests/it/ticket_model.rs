@@ -34,12 +34,12 @@
 use mesa_sla::config::Config;
 use mesa_sla::engine::Engine;
 use mesa_sla::evaluation::evaluate_store;
-use mesa_sla::ingest::{self, canonical};
+use mesa_sla::ingest;
 use mesa_sla::store::Store;
 use mesa_sla::web::WebConfig;
 use serde_json::{Value, json};
 
-use crate::helpers::fixtures;
+use crate::helpers::{fixtures, load_canonical};
 use crate::report::hand_engine;
 use crate::web::{spawn_app_over, table_rows, unescape};
 
@@ -52,12 +52,7 @@ fn model_engine() -> Engine {
 
 /// The three tickets, evaluated on 31/03/2025 23:59:59 with the model policy.
 fn model_store(store: &mut Store) {
-    for name in ["tickets.csv", "events.csv"] {
-        let path = fixtures().join("ticket_model").join(name);
-        let (kind, records) = canonical::read(&path, "canonical").expect("readable");
-        let s = ingest::load_file(store, &path, kind.label(), records).expect("loads");
-        assert_eq!(s.rejected, 0, "{name}: {:?}", s.sample_rejects);
-    }
+    load_canonical(store, &fixtures().join("ticket_model"));
     let at = ingest::parse_datetime("2025-03-31 23:59:59").expect("instant");
     evaluate_store(store, &model_engine(), at, at).expect("evaluates");
 }
