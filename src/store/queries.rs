@@ -61,6 +61,7 @@ queries! {
     WEB_TICKET => "web_ticket.sql",
     WEB_TICKET_RESULTS => "web_ticket_results.sql",
     WEB_TICKET_EVENTS => "web_ticket_events.sql",
+    WEB_TICKET_OLA => "web_ticket_ola.sql",
     WEB_ENTITIES => "web_entities.sql",
     WEB_QUARTERS => "web_quarters.sql",
     WEB_KNOWN_VALUES => "web_known_values.sql",

@@ -34,6 +34,7 @@ mod schedule;
 mod server;
 mod store;
 mod store_open;
+mod ticket_model;
 mod trend;
 mod volume;
 mod web;
