@@ -34,6 +34,7 @@ mod server;
 mod store;
 mod store_open;
 mod trend;
+mod version_filter;
 mod volume;
 mod web;
 mod web_lists;
