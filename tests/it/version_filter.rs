@@ -7,14 +7,12 @@
 use std::path::PathBuf;
 
 use calamine::{Data, Reader, Xlsx};
-use mesa_sla::config::Config;
 use mesa_sla::engine::Engine;
 use mesa_sla::evaluation::evaluate_store;
-use mesa_sla::ingest::{self, canonical};
 use mesa_sla::store::Store;
 use mesa_sla::web::WebConfig;
 
-use crate::helpers::{cut, fixtures};
+use crate::helpers::{cut, fixture_engine, fixtures, load_canonical};
 use crate::http::encode;
 use crate::web::{App, spawn_app_over, unescape};
 
@@ -25,20 +23,12 @@ fn dir() -> PathBuf {
 }
 
 fn engine() -> Engine {
-    Config::load(&dir().join("policy.toml"))
-        .expect("policy loads")
-        .engine()
-        .expect("engine")
+    fixture_engine(&dir())
 }
 
 /// The six tickets, evaluated at the end of 2025.
 fn fill(store: &mut Store) {
-    for name in ["tickets.csv", "events.csv"] {
-        let path = dir().join(name);
-        let (kind, records) = canonical::read(&path, "canonical").expect("readable");
-        let s = ingest::load_file(store, &path, kind.label(), records).expect("loads");
-        assert_eq!(s.rejected, 0, "{name}: {:?}", s.sample_rejects);
-    }
+    load_canonical(store, &dir());
     evaluate_store(store, &engine(), cut(), cut()).expect("evaluates");
 }
 
