@@ -12,9 +12,9 @@ WHERE t.entity = $1 AND r.state = 'at_risk'
   AND (CAST($3 AS VARCHAR) IS NULL OR t.category = CAST($3 AS VARCHAR))
   AND (CAST($4 AS VARCHAR) IS NULL OR t.tech_group = CAST($4 AS VARCHAR))
   AND (CAST($5 AS VARCHAR) IS NULL OR t.technician = CAST($5 AS VARCHAR))
-  AND (CAST($7 AS VARCHAR) IS NULL OR EXISTS (
-    SELECT 1 FROM sla_results v
-    WHERE v.source = t.source AND v.ticket_id = t.ticket_id AND v.metric = 'solution'
-      AND v.calendar IS NOT NULL AND coalesce(v.policy_version, '') = CAST($7 AS VARCHAR)))
+  -- Both clocks of a ticket are measured by one version (chosen by its opening date), so each
+  -- row's is the solution clock's.
+  AND (CAST($7 AS VARCHAR) IS NULL OR (r.calendar IS NOT NULL
+      AND coalesce(r.policy_version, '') = CAST($7 AS VARCHAR)))
 ORDER BY left_seconds, r.deadline NULLS LAST, t.source, t.ticket_id
 LIMIT $6;

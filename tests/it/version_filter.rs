@@ -298,6 +298,14 @@ async fn the_casos_sheet_and_the_lists_carry_the_version_and_the_calendars() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(version_columns(&sheet(&r.body, "Casos")), all[4..].to_vec());
+    // …and its Incumplimientos sheet ticket 6's two breaches (README).
+    let rows = sheet(&r.body, "Incumplimientos");
+    let mut got: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[1].as_str(), r[3].as_str()))
+        .collect();
+    got.sort();
+    assert_eq!(got, [("6", "Atención"), ("6", "Solución")]);
 
     // The drill-down downloads of the solved tickets (1, 2, 3, 5, 6).
     let solved: Vec<[String; 4]> = all.iter().filter(|r| r[0] != "4").cloned().collect();
