@@ -30,7 +30,8 @@ pub const FILTER_OPTIONS: usize = 500;
 /// The values an entity's views can be filtered by ([`Dashboard::known_values`]).
 #[derive(Debug, Clone, Default)]
 pub struct KnownValues {
-    /// By dimension (`category`, `group`, `technician`, `priority`), sorted.
+    /// By dimension (`category`, `group`, `technician`, `priority`, `policy_version`), sorted;
+    /// the policy versions of the solution results, `''` for the unversioned `[policy]`.
     pub values: BTreeMap<String, Vec<String>>,
     /// The first and last instant its tickets mention (`None`: no tickets).
     pub first: Option<NaiveDateTime>,
@@ -205,17 +206,10 @@ impl Dashboard<'_> {
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<TicketItem>, StoreError> {
-        let priority = filters.priority.map(|p| p.to_string());
+        let f = filters.bound();
         let mut stmt = self.conn.prepare(queries::WEB_AT_RISK)?;
         let rows = stmt.query_map(
-            params![
-                entity,
-                priority,
-                filters.category,
-                filters.group,
-                filters.technician,
-                limit as i64
-            ],
+            params![entity, f[0], f[1], f[2], f[3], limit as i64, f[4]],
             ticket_item,
         )?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -231,18 +225,19 @@ impl Dashboard<'_> {
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<TicketItem>, StoreError> {
-        let priority = filters.priority.map(|p| p.to_string());
+        let f = filters.bound();
         let mut stmt = self.conn.prepare(queries::WEB_BREACHES)?;
         let rows = stmt.query_map(
             params![
                 entity,
-                priority,
-                filters.category,
-                filters.group,
-                filters.technician,
+                f[0],
+                f[1],
+                f[2],
+                f[3],
                 super::indicators::ts(quarter.start()),
                 super::indicators::ts(quarter.end()),
-                limit as i64
+                limit as i64,
+                f[4]
             ],
             ticket_item,
         )?;

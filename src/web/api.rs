@@ -54,6 +54,8 @@ pub struct ViewQuery {
     pub category: Option<String>,
     pub group: Option<String>,
     pub technician: Option<String>,
+    /// A policy version's name, or «sin versión» ([`crate::store::indicators::UNVERSIONED`]).
+    pub version: Option<String>,
     pub limit: Option<usize>,
 }
 
@@ -76,7 +78,9 @@ fn given(v: &Option<String>) -> Option<String> {
 /// at the stored evaluation ([`crate::report::default_quarter`]). A
 /// value that matches nothing in the store (an entity, a quarter outside its data, a category,
 /// group, technician or priority its tickets do not have) is a 404 that lists the valid ones,
-/// answered before anything is computed. Names are matched ignoring case and accents.
+/// answered before anything is computed; a policy version neither the configuration nor the
+/// entity's results know is a 400 ([`super::versions::requested`]). Names are matched ignoring
+/// case and accents.
 pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiError> {
     let given_quarter = match given(&q.quarter) {
         Some(text) => Some(Quarter::parse(&text).map_err(|e| ApiError::BadRequest(e.to_string()))?),
@@ -120,6 +124,7 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
                 category: given(&q.category),
                 group: given(&q.group),
                 technician: given(&q.technician),
+                policy_version: given(&q.version).map(Into::into),
             },
         });
     }
@@ -127,8 +132,10 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
     if let Some(quarter) = given_quarter {
         check_quarter(&known, &entity, quarter, current)?;
     }
+    let mut filters = known_filters(&known, &entity, q, priority)?;
+    filters.policy_version = super::versions::requested(&state.engine, &known, given(&q.version))?;
     Ok(View {
-        filters: known_filters(&known, &entity, q, priority)?,
+        filters,
         entity,
         quarter: given_quarter.unwrap_or(default),
     })

@@ -186,6 +186,9 @@ pub(super) fn view_query(v: &api::View) -> String {
             q.push((k, val.clone()));
         }
     }
+    if let Some(version) = &v.filters.policy_version {
+        q.push(("version", version.to_string()));
+    }
     q.iter()
         .map(|(k, v)| format!("{k}={}", urlencode(v)))
         .collect::<Vec<_>>()
@@ -238,6 +241,8 @@ pub async fn overview(
         quarters,
         options,
     } = (*page).clone();
+    let options =
+        super::versions::offer(&state.engine, view.filters.policy_version.as_ref(), options);
     let mut quarters = quarters;
     if !quarters.contains(&view.quarter.to_string()) {
         quarters.insert(0, view.quarter.to_string());

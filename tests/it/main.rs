@@ -36,6 +36,7 @@ mod store;
 mod store_open;
 mod ticket_model;
 mod trend;
+mod version_filter;
 mod volume;
 mod web;
 mod web_lists;
