@@ -129,7 +129,10 @@ fn result_columns(
     let mut columns = ResultColumns::with_capacity(rows.len() * 2);
     let mut ola = OlaColumns::with_capacity(rows.len() + rows.len() / 2);
     for (p, plan) in loaded.plans.iter().enumerate() {
-        for (metric, source) in [Metric::Attention, Metric::Solution].iter().zip(&plan.clocks) {
+        for (metric, source) in [Metric::Attention, Metric::Solution]
+            .iter()
+            .zip(&plan.clocks)
+        {
             columns.add_plan(PlanClock {
                 plan: p as i32,
                 metric: metric.code(),

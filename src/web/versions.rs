@@ -15,7 +15,7 @@ const KEY: &str = "policy_version";
 
 /// The version a request asks for: a `[[policy.version]]` of the configuration, one its
 /// entity's results were measured by, or «sin versión» (matched ignoring case and accents).
-/// Anything else is a 400 that lists the valid values.
+/// Anything else is a 404 that lists the valid values, as for the other filters' unknown values.
 pub(super) fn requested(
     engine: &Engine,
     known: &KnownValues,
@@ -27,7 +27,7 @@ pub(super) fn requested(
     let valid = valid(engine, known.values.get(KEY).map_or(&[], Vec::as_slice));
     match matching(&valid, &text) {
         Some(found) => Ok(Some(VersionFilter::from(found.to_owned()))),
-        None => Err(ApiError::BadRequest(format!(
+        None => Err(ApiError::NotFound(format!(
             "no existe la versión de la política «{text}»: elija una de la lista o «{UNVERSIONED}» \
              para los casos medidos con [policy] sin versión. {}",
             listing("Versiones", &valid, "ninguna")

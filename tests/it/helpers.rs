@@ -49,16 +49,6 @@ pub fn fixture_engine(dir: &Path) -> mesa_sla::engine::Engine {
         .expect("engine")
 }
 
-/// Loads `dir`'s canonical `tickets.csv` and `events.csv` into `store`, none rejected.
-pub fn load_canonical(store: &mut Store, dir: &Path) {
-    for name in ["tickets.csv", "events.csv"] {
-        let path = dir.join(name);
-        let (kind, records) = canonical::read(&path, "canonical").expect("readable");
-        let s = ingest::load_file(store, &path, kind.label(), records).expect("loads");
-        assert_eq!(s.rejected, 0, "{name}: {:?}", s.sample_rejects);
-    }
-}
-
 /// Runs the real binary with arguments, in `dir`.
 pub fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mesa-sla"))

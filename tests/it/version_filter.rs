@@ -1,7 +1,7 @@
 //! The policy-version filter (issue 13) over `tests/fixtures/version_filter`, whose README works
 //! every figure out by hand: six tickets of `Prueba` measured by the unversioned `[policy]`, by
 //! `v1` and by `v2` (one on the 24x7 calendar `continuo`). The dashboard's figures, lists,
-//! downloads and the workbook honour `version`; an unknown one is a Spanish 400; the cases
+//! downloads and the workbook honour `version`; an unknown one is a Spanish 404 (as an unknown category or group); the cases
 //! carry their version and calendars in the JSON, the CSV and the *Casos* sheet.
 
 use std::path::PathBuf;
@@ -180,7 +180,7 @@ async fn the_breaches_list_keeps_to_the_version() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_version_is_a_spanish_400_listing_the_valid_ones() {
+async fn an_unknown_version_is_a_spanish_404_listing_the_valid_ones() {
     let app = app().await;
     for path in [
         "/api/v1/indicators?",
@@ -190,7 +190,7 @@ async fn an_unknown_version_is_a_spanish_400_listing_the_valid_ones() {
         "/descargas/indicadores.xlsx?",
     ] {
         let r = app.get(&format!("{path}{VIEW}&version=v9")).await;
-        assert_eq!(r.status, 400, "{path}: {}", r.text());
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
         let text = r.text();
         assert!(
             text.contains("no existe la versión de la política «v9»")
