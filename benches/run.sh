@@ -27,6 +27,17 @@ else
   "$BIN" --db "$WORK/bench.duckdb" evaluate --as-of "2026-06-30 12:00:00"
 fi
 
+echo "== la misma evaluación con el modelo de acuerdos v2 (benches/model_v2.toml: dos versiones,"
+echo "   dos calendarios, pausa en planificado, OLA por grupo y nivel) y la exportación de OLA"
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -v "$BIN" --db "$WORK/bench.duckdb" --config benches/model_v2.toml evaluate \
+    --as-of "2026-06-30 12:00:00" --export-ola "$WORK/ola.csv" 2>&1 \
+    | grep -E "Evaluados|Versiones|OLA|Maximum resident set size|Elapsed \(wall"
+else
+  "$BIN" --db "$WORK/bench.duckdb" --config benches/model_v2.toml evaluate \
+    --as-of "2026-06-30 12:00:00" --export-ola "$WORK/ola.csv"
+fi
+
 echo "== informe trimestral de $N casos en un trimestre (libro con la hoja Casos completa y gráficos)"
 "$BIN" bench report --n "$N" --store "$WORK/report.duckdb"
 echo "== informe en un proceso aparte (tiempo y memoria pico)"
