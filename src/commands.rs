@@ -450,8 +450,9 @@ fn evaluation_text(s: &EvaluationSummary, cut: NaiveDateTime) -> String {
     if s.before_first_version > 0 {
         let _ = writeln!(
             out,
-            "Aviso: {} caso(s) abiertos antes de la primera versión de la política se midieron \
-             con esa primera versión (no hay reglas [[policy.rule]] sin versión).",
+            "Aviso: {} caso(s) abierto(s) antes de la primera versión de la política se \
+             midieron con esa versión (la configuración no tiene reglas [[policy.rule]] sin \
+             versión).",
             fmt_count(s.before_first_version as u64)
         );
     }
