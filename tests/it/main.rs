@@ -25,6 +25,7 @@ mod ingest_fast;
 mod ingest_glpi;
 mod ingest_xlsx;
 mod messages;
+mod ola_sheet;
 mod operations;
 mod outputs;
 mod report;
