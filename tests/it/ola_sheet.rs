@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use mesa_sla::config::Config;
+use mesa_sla::engine::Engine;
 use mesa_sla::evaluation::evaluate_store;
 use mesa_sla::indicators::Quarter;
 use mesa_sla::ingest::{self, canonical};
@@ -15,6 +16,7 @@ use mesa_sla::store::ola_groups::{OlaGroup, quarter_ola};
 
 use crate::helpers::{cut, fixtures, run, stderr};
 use crate::report::{cell, number};
+use crate::web::spawn_app_over;
 
 fn dir() -> PathBuf {
     fixtures().join("ola_sheet")
@@ -199,15 +201,23 @@ fn an_entity_without_ola_data_in_the_quarter_gets_one_line() {
     assert_eq!(cell(&s, 6, 0), Data::Empty);
 }
 
+fn engine() -> Engine {
+    Config::load(&dir().join("policy.toml"))
+        .expect("policy loads")
+        .engine()
+        .expect("engine")
+}
+
+/// The hand store evaluated at the end of 2025.
+fn evaluated(store: &mut Store) {
+    fill(store);
+    evaluate_store(store, &engine(), cut(), cut()).expect("evaluates");
+}
+
 #[test]
 fn the_figures_follow_the_entity_and_the_filters() {
     let mut store = Store::open_in_memory().expect("store");
-    fill(&mut store);
-    let engine = Config::load(&dir().join("policy.toml"))
-        .expect("policy loads")
-        .engine()
-        .expect("engine");
-    evaluate_store(&mut store, &engine, cut(), cut()).expect("evaluates");
+    evaluated(&mut store);
     let all = Filters::default();
     // Every entity together: «Otra» solved nothing in the quarter, so the same rows.
     let both = quarter_ola(&store, None, q3(), &all).expect("ola");
@@ -252,4 +262,50 @@ fn the_figures_follow_the_entity_and_the_filters() {
             .expect("ola")
             .is_empty()
     );
+}
+
+/// An `OlaGroup` of the API's JSON.
+fn from_json(v: &serde_json::Value) -> OlaGroup {
+    let n = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k} in {v}"));
+    OlaGroup {
+        group: v["group"].as_str().expect("group").to_owned(),
+        tickets: n("tickets"),
+        with_target: n("with_target"),
+        met: n("met"),
+        breached: n("breached"),
+        compliance: v["compliance"].as_f64(),
+        median_hours: v["median_hours"].as_f64(),
+        total_hours: v["total_hours"].as_f64().expect("total_hours"),
+        share: v["share"].as_f64(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_answers_the_same_figures() {
+    let app = spawn_app_over(Default::default(), engine, evaluated).await;
+    let r = app.get("/api/v1/ola?entity=Prueba&quarter=2025-Q3").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = r.json();
+    assert_eq!(body["entity"], "Prueba");
+    assert_eq!(body["quarter"], "2025-Q3");
+    let mut rows: Vec<OlaGroup> = body["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(from_json)
+        .collect();
+    rows.push(from_json(&body["total"]));
+    assert_rows(&rows, &expected());
+    // The filters of /api/v1/indicators apply: category «Redes» keeps cases 1 and 3 (9 h).
+    let r = app
+        .get("/api/v1/ola?entity=Prueba&quarter=2025-Q3&category=Redes")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let total = from_json(&r.json()["total"]);
+    assert_eq!((total.tickets, total.met, total.breached), (2, 2, 1));
+    assert!(close(Some(total.total_hours), Some(9.0)));
+    // Nothing solved by «Otra» in the quarter: no groups.
+    let r = app.get("/api/v1/ola?entity=Otra&quarter=2025-Q3").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["groups"], serde_json::json!([]));
 }
