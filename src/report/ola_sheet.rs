@@ -37,7 +37,7 @@ const HEADERS: [&str; 9] = [
     "% del tiempo de solución",
 ];
 
-/// Adds the sheet (last in the workbook) from `ola`, titled after `set`.
+/// Adds the sheet (after *Casos*, before *Histórico*) from `ola`, titled after `set`.
 pub fn write(
     wb: &mut Workbook,
     set: &IndicatorSet,

@@ -153,9 +153,9 @@ pub fn write(
         let ws = wb.worksheet_from_index(2 + i).map_err(&err)?;
         breakdown_sheet(ws, dim, &set, &f).map_err(&err)?;
     }
-    history_sheet::write(&mut wb, &set, &f).map_err(&err)?;
     let ola = crate::store::ola_groups::quarter_ola(store, Some(entity), quarter, filters)?;
     ola_sheet::write(&mut wb, &set, &ola, &f).map_err(&err)?;
+    history_sheet::write(&mut wb, &set, &f).map_err(&err)?;
     save(&mut wb, path, cases)?;
     Ok((WorkbookStats { breaches, cases }, set))
 }
