@@ -12,11 +12,14 @@ use crate::store::ola_groups::{OlaGroup, OlaGroups};
 /// The sheet's name.
 pub const SHEET: &str = "OLA por grupo";
 
-/// What the hours measure, under the title.
-pub const NOTE: &str = "Tiempo hábil de solución mientras el grupo tenía el caso, sin pausas; \
-    el tiempo sin grupo va a (sin grupo). Cumplimiento: tenencias dentro de la meta OLA del \
-    grupo sobre las que tienen meta ([[ola.rule]]). Las participaciones suman 100 % del tiempo \
-    de solución de los casos.";
+/// What the figures measure, under the title (two lines, so that they print within the table's
+/// width).
+pub const NOTE: [&str; 2] = [
+    "Tiempo hábil de solución mientras el grupo tenía el caso, sin pausas; el tiempo sin grupo \
+     va a (sin grupo).",
+    "Cumplimiento: tenencias dentro de la meta OLA del grupo ([[ola.rule]]) sobre las que tienen \
+     meta. Los porcentajes del tiempo de solución de los grupos suman 100 %.",
+];
 
 /// Said instead of the table when no case of the quarter has OLA data.
 pub const NO_DATA: &str = "Ningún caso solucionado en el trimestre tiene datos de OLA por grupo \
@@ -62,11 +65,15 @@ pub fn write(
         &f.subtitle,
     )?;
     ws.write_string_with_format(2, 0, set.filters_text(), &f.subtitle)?;
-    ws.write_string_with_format(3, 0, NOTE, &f.subtitle)?;
+    for (i, line) in NOTE.iter().enumerate() {
+        ws.write_string_with_format(3 + i as u32, 0, *line, &f.subtitle)?;
+    }
     layout(ws)?;
     if ola.is_empty() {
         ws.write_string(HEADER, 0, NO_DATA)?;
-        return Ok(());
+        // The text overflows column A: print the table's width, as when there is a table.
+        ws.set_print_area(0, 0, HEADER, HEADERS.len() as u16 - 1)?;
+        return super::super::print::table_print(ws, true, (0, 0));
     }
     ws.write_row_with_format(HEADER, 0, HEADERS, &f.header)?;
     ws.set_row_height(HEADER, 30)?;
