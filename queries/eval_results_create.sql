@@ -14,9 +14,7 @@ CREATE OR REPLACE TEMP TABLE eval_results (
     reopened         INTEGER,
     closed_at        BIGINT,
     close_seconds    BIGINT,
-    policy_version   VARCHAR,
-    calendar         VARCHAR NOT NULL,
-    before_first_version BOOLEAN NOT NULL,
+    plan             INTEGER NOT NULL,
     paused_waiting_seconds BIGINT,
     paused_planned_seconds BIGINT,
     paused_solved_seconds BIGINT

@@ -1,7 +1,8 @@
 -- Breaches of one entity and quarter, for the *Incumplimientos* sheet: attention breached on a
 -- ticket created in the quarter; solution breached on a ticket solved in the quarter, or still
 -- open and created in it. Parameters: $1 entity, $2 quarter start, $3 quarter end (exclusive);
--- $4, $5 a range of creation dates; $6 priority, $7 category, $8 group, $9 technician: the
+-- $4, $5 a range of creation dates; $6 priority, $7 category, $8 group, $9 technician, $10 the
+-- policy version of the ticket's solution clock ('' for the unversioned [policy]): the
 -- dashboard's filters, NULL for all.
 SELECT t.source, t.ticket_id, t.title, r.metric, t.priority, t.category, t.technician,
        t.tech_group, t.status, t.created_at, r.stopped_at,
@@ -16,6 +17,10 @@ WHERE t.entity = $1 AND r.state = 'breached'
   AND (CAST($7 AS VARCHAR) IS NULL OR t.category = CAST($7 AS VARCHAR))
   AND (CAST($8 AS VARCHAR) IS NULL OR t.tech_group = CAST($8 AS VARCHAR))
   AND (CAST($9 AS VARCHAR) IS NULL OR t.technician = CAST($9 AS VARCHAR))
+  -- Both clocks of a ticket are measured by one version (chosen by its opening date), so each
+  -- row's is the solution clock's.
+  AND (CAST($10 AS VARCHAR) IS NULL OR (r.calendar IS NOT NULL
+      AND coalesce(r.policy_version, '') = CAST($10 AS VARCHAR)))
   AND (
     (r.metric = 'attention'
         AND t.created_at >= CAST($2 AS TIMESTAMP) AND t.created_at < CAST($3 AS TIMESTAMP))

@@ -7,7 +7,9 @@
 -- (exclusive), both local timestamps; $4 closing limit in business seconds; $5 priority,
 -- $6 category, $7 group, $8 technician: filters, NULL for all; $9 entities and $10 their own
 -- closing limits (two lists of the same length, may be empty): an entity listed there is held to
--- its own limit instead of $4 (every entity counted together, each on its calendar's day).
+-- its own limit instead of $4 (every entity counted together, each on its calendar's day); $11
+-- the policy version that measured the ticket's solution clock, '' for the unversioned [policy]
+-- (stored NULL), NULL for all. A continuation's own parameters start at $12.
 --
 -- Each ticket contributes one row per role it plays in the quarter, so that every figure is
 -- counted on its own date: 'c' created in the quarter (month of creation), 's' solved in the
@@ -36,6 +38,9 @@ base AS (
       AND (CAST($6 AS VARCHAR) IS NULL OR t.category = CAST($6 AS VARCHAR))
       AND (CAST($7 AS VARCHAR) IS NULL OR t.tech_group = CAST($7 AS VARCHAR))
       AND (CAST($8 AS VARCHAR) IS NULL OR t.technician = CAST($8 AS VARCHAR))
+      -- A result without a calendar predates the versions (migration 008): no version known.
+      AND (CAST($11 AS VARCHAR) IS NULL OR (s.calendar IS NOT NULL
+          AND coalesce(s.policy_version, '') = CAST($11 AS VARCHAR)))
 ),
 months AS (
     SELECT m.month, m.month + INTERVAL 1 MONTH AS month_end

@@ -4,9 +4,7 @@
 -- indicator_members.sql (its parameters, nothing else).
 -- A ticket has one ola_results row per group that held its solution clock ('(sin grupo)' for
 -- time without a group), and its rows add up to its solution business seconds, so the shares of
--- the groups add up to 100 %. A hold of 0 business seconds (a group that consumed none of the
--- clock, e.g. '(sin grupo)' between a group's removal and the next one's assignment at the same
--- instant) is left out: the sheet counts who consumed the solution time.
+-- the groups add up to 100 %.
 , solved AS (
     SELECT DISTINCT tid, sol_secs FROM members WHERE m_solved
 ),
@@ -15,7 +13,6 @@ holds AS (
     FROM solved s
     JOIN tickets t ON t.rowid = s.tid
     JOIN ola_results o ON o.source = t.source AND o.ticket_id = t.ticket_id
-    WHERE o.business_seconds > 0
 ),
 -- The solution time of the tickets with holds: what each group's share is a part of.
 whole AS (

@@ -9,7 +9,8 @@ SELECT k.source, k.ticket_id, r.metric, r.target_seconds, r.business_seconds, r.
        make_timestamp(r.deadline * 1000000), r.no_history,
        CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP),
        r.reopened, make_timestamp(r.closed_at * 1000000), r.close_seconds,
-       r.policy_version, r.calendar, r.before_first_version,
+       p.policy_version, p.calendar, p.before_first_version,
        r.paused_waiting_seconds, r.paused_planned_seconds, r.paused_solved_seconds
 FROM eval_results r
-JOIN eval_keys k USING (n);
+JOIN eval_keys k USING (n)
+JOIN eval_plans p ON p.plan = r.plan AND p.metric = r.metric;

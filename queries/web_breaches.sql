@@ -3,7 +3,8 @@
 -- it in (indicator_figures.sql, and the workbook's indicator_breaches.sql): attention by the
 -- ticket's creation, solution by when the clock stopped (the last solution), an open solution
 -- clock by the ticket's creation. Parameters: $1 entity, $2–$5 filters as in web_at_risk.sql,
--- $6 quarter start, $7 quarter end (exclusive), $8 how many.
+-- $6 quarter start, $7 quarter end (exclusive), $8 how many, $9 the policy version as in
+-- web_at_risk.sql's $7.
 SELECT t.source, t.ticket_id, t.title, t.priority, t.category, t.technician, t.tech_group,
        r.metric, r.business_seconds, r.target_seconds,
        r.business_seconds - r.target_seconds AS excess_seconds, r.stopped_at, t.created_at
@@ -14,6 +15,10 @@ WHERE t.entity = $1 AND r.state = 'breached'
   AND (CAST($3 AS VARCHAR) IS NULL OR t.category = CAST($3 AS VARCHAR))
   AND (CAST($4 AS VARCHAR) IS NULL OR t.tech_group = CAST($4 AS VARCHAR))
   AND (CAST($5 AS VARCHAR) IS NULL OR t.technician = CAST($5 AS VARCHAR))
+  -- Both clocks of a ticket are measured by one version (chosen by its opening date), so each
+  -- row's is the solution clock's.
+  AND (CAST($9 AS VARCHAR) IS NULL OR (r.calendar IS NOT NULL
+      AND coalesce(r.policy_version, '') = CAST($9 AS VARCHAR)))
   AND t.created_at < CAST($7 AS TIMESTAMP)
   AND (
     (r.metric = 'attention'

@@ -16,7 +16,7 @@ use crate::model::{Metric, SlaState, Status};
 use crate::sla::ola::OlaResult;
 use crate::sla::{self, AfterSolution, Evaluation, Measure, TicketClocks};
 use crate::store::ola::{OlaColumns, OlaRow};
-use crate::store::results::{ResultColumns, ResultRow};
+use crate::store::results::{PlanClock, ResultColumns, ResultRow};
 use crate::store::{Store, StoreError};
 
 pub use export::{ExportFormat, export_ola, export_results, export_results_as, write_results};
@@ -40,6 +40,9 @@ pub struct EvaluationSummary {
     pub ola_holds: usize,
     pub elapsed: Duration,
 }
+
+/// The id of "no group" among the OLA rows' groups.
+const NO_GROUP_ID: i32 = -1;
 
 const STATES: [SlaState; 5] = [
     SlaState::Met,
@@ -69,7 +72,9 @@ pub fn evaluate_store(
     let as_of_local = as_of.and_utc().timestamp();
     store.key_tickets_created_by(as_of_local)?;
     let loaded = load(store, engine)?;
+    let read = started.elapsed();
     let results = measure(engine, &loaded, as_of_local, true);
+    let measured = started.elapsed();
     let mut summary = EvaluationSummary {
         tickets: loaded.rows.len(),
         events: loaded.events.len(),
@@ -82,8 +87,16 @@ pub fn evaluate_store(
     };
     let (columns, ola) = result_columns(&loaded, &results, &mut summary);
     summary.versions = version_counts(engine, &loaded);
+    let gathered = started.elapsed();
     store.replace_results(columns, ola, as_of_local, computed_at.and_utc().timestamp())?;
     summary.elapsed = started.elapsed();
+    tracing::debug!(
+        read_s = read.as_secs_f64(),
+        measure_s = (measured - read).as_secs_f64(),
+        gather_s = (gathered - measured).as_secs_f64(),
+        store_s = (summary.elapsed - gathered).as_secs_f64(),
+        "fases de la evaluación"
+    );
     Ok(summary)
 }
 
@@ -115,6 +128,21 @@ fn result_columns(
     let rows = &loaded.rows;
     let mut columns = ResultColumns::with_capacity(rows.len() * 2);
     let mut ola = OlaColumns::with_capacity(rows.len() + rows.len() / 2);
+    for (p, plan) in loaded.plans.iter().enumerate() {
+        for (metric, source) in [Metric::Attention, Metric::Solution].iter().zip(&plan.clocks) {
+            columns.add_plan(PlanClock {
+                plan: p as i32,
+                metric: metric.code(),
+                policy_version: source.policy_version.map(str::to_owned),
+                calendar: source.calendar_name.to_owned(),
+                before_first_version: source.before_first_version,
+            });
+        }
+    }
+    ola.add_group(NO_GROUP_ID, loaded.groups.name(None));
+    for id in 0..loaded.groups.len() {
+        ola.add_group(id as i32, loaded.groups.name(Some(id as u32)));
+    }
     for (i, m) in results.iter().flatten().enumerate() {
         let row = &rows[i];
         let n = i as i64 + 1;
@@ -130,18 +158,17 @@ fn result_columns(
             if let Some(si) = STATES.iter().position(|s| *s == measure.state) {
                 summary.states[k][si] += 1;
             }
-            let source = &plan.clocks[k];
             let rule = measure
                 .rule
                 .and_then(|r| plan.policy.rules.get(r))
                 .map(|r| r.name.as_str());
-            columns.push(&result_row(n, measure, m, cal, rule, source));
+            columns.push(&result_row(n, measure, m, cal, rule, row.plan as i32));
         }
         for hold in &m.ola {
             summary.ola_holds += 1;
             ola.push(&OlaRow {
                 n,
-                group: loaded.groups.name(hold.group),
+                group: hold.group.map_or(NO_GROUP_ID, |g| g as i32),
                 business_seconds: hold.business,
                 target_seconds: hold.target,
                 state: hold.state.code(),
@@ -158,7 +185,7 @@ fn result_row<'a>(
     measured: &Measured,
     cal: &Calendar,
     rule: Option<&'a str>,
-    source: &crate::engine::ClockSource<'a>,
+    plan: i32,
 ) -> ResultRow<'a> {
     let local = |t: Option<Instant>| t.map(|t| cal.local_from_instant(t).and_utc().timestamp());
     // What followed the solution goes on the solution row only.
@@ -184,9 +211,7 @@ fn result_row<'a>(
             None
         },
         close_seconds: if solution { after.close_business } else { None },
-        policy_version: source.policy_version,
-        calendar: source.calendar_name,
-        before_first_version: source.before_first_version,
+        plan,
         paused_by: solution.then(|| {
             [
                 by.get(Status::Waiting),

@@ -17,7 +17,7 @@ use crate::indicators::{
 };
 use crate::model::{Status, TicketType, priority_label_es};
 use crate::store::arrow_cols::{bools, f64s, i64s, strs};
-use crate::store::indicators::{Filters, QuarterList, stream_quarter_list};
+use crate::store::indicators::{Filters, QuarterList, UNVERSIONED, stream_quarter_list};
 use crate::store::{Store, StoreError};
 
 #[path = "history_sheet.rs"]
@@ -643,6 +643,8 @@ enum Col {
     Hours,
     Int,
     YesNo,
+    /// A policy version: `''` is the unversioned `[policy]` («sin versión»).
+    Version,
 }
 
 type Columns = &'static [(&'static str, f64, Col)];
@@ -677,6 +679,10 @@ const CASE_COLUMNS: Columns = &[
     ("Regla", 24.0, Col::Text),
     ("Reaperturas", 11.0, Col::Int),
     ("Sin historial", 10.0, Col::YesNo),
+    ("Versión de la política", 20.0, Col::Version),
+    // The solution clock's calendar, then the attention clock's (they may differ).
+    ("Calendario", 16.0, Col::Text),
+    ("Calendario de atención", 16.0, Col::Text),
 ];
 
 const BREACH_COLUMNS: Columns = &[
@@ -767,6 +773,11 @@ fn metric_label(code: &str) -> &str {
         "solution" => "Solución",
         other => other,
     }
+}
+
+/// How a stored policy version is shown: `''` (the unversioned `[policy]`) as «sin versión».
+pub(crate) fn version_label(v: &str) -> &str {
+    if v.is_empty() { UNVERSIONED } else { v }
 }
 
 /// How a source code is shown (`glpi` → "GLPI").
@@ -930,6 +941,9 @@ fn write_batch(
                             }
                             Col::Source => {
                                 ws.write_string(row, c, source_label(v))?;
+                            }
+                            Col::Version => {
+                                ws.write_string(row, c, version_label(v))?;
                             }
                             _ => {
                                 ws.write_string(row, c, v)?;

@@ -30,7 +30,8 @@ pub const FILTER_OPTIONS: usize = 500;
 /// The values an entity's views can be filtered by ([`Dashboard::known_values`]).
 #[derive(Debug, Clone, Default)]
 pub struct KnownValues {
-    /// By dimension (`category`, `group`, `technician`, `priority`), sorted.
+    /// By dimension (`category`, `group`, `technician`, `priority`, `policy_version`), sorted;
+    /// the policy versions of the solution results, `''` for the unversioned `[policy]`.
     pub values: BTreeMap<String, Vec<String>>,
     /// The first and last instant its tickets mention (`None`: no tickets).
     pub first: Option<NaiveDateTime>,
@@ -88,6 +89,52 @@ pub struct ClockRow {
     pub deadline: Option<NaiveDateTime>,
     pub no_history: bool,
     pub as_of: NaiveDateTime,
+    /// The policy version that measured the clock; `None`: the unversioned `[policy]`.
+    pub policy_version: Option<String>,
+    /// The calendar's name; `None` for results stored before calendars had names.
+    pub calendar: Option<String>,
+    /// Opened before the first policy version and measured by it anyway.
+    pub before_first_version: bool,
+    /// Solution clocks: paused seconds per status (waiting, planned, solved before a reopen);
+    /// `None` on attention clocks and on results stored before they were recorded.
+    pub paused_by: Option<PausedSeconds>,
+}
+
+/// A solution clock's paused seconds per status; their sum is its `paused_seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PausedSeconds {
+    pub waiting: i64,
+    pub planned: i64,
+    pub solved: i64,
+}
+
+/// The stored per-status pauses of a clock: none when no status column is filled (attention
+/// clocks, older results).
+fn paused_by(
+    waiting: Option<i64>,
+    planned: Option<i64>,
+    solved: Option<i64>,
+) -> Option<PausedSeconds> {
+    if waiting.is_none() && planned.is_none() && solved.is_none() {
+        return None;
+    }
+    Some(PausedSeconds {
+        waiting: waiting.unwrap_or(0),
+        planned: planned.unwrap_or(0),
+        solved: solved.unwrap_or(0),
+    })
+}
+
+/// One technician group's hold on a ticket's solution clock (a row of `ola_results`).
+#[derive(Debug, Clone, Serialize)]
+pub struct OlaHold {
+    /// The group's name; `(sin grupo)` for time with no group.
+    pub group: String,
+    pub business_seconds: i64,
+    /// The `[[ola.rule]]` target; `None` when no rule names the group.
+    pub target_seconds: Option<i64>,
+    /// `met`, `breached`, `running` or `no_target`.
+    pub state: String,
 }
 
 /// One event of a ticket's history.
@@ -159,17 +206,10 @@ impl Dashboard<'_> {
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<TicketItem>, StoreError> {
-        let priority = filters.priority.map(|p| p.to_string());
+        let f = filters.bound();
         let mut stmt = self.conn.prepare(queries::WEB_AT_RISK)?;
         let rows = stmt.query_map(
-            params![
-                entity,
-                priority,
-                filters.category,
-                filters.group,
-                filters.technician,
-                limit as i64
-            ],
+            params![entity, f[0], f[1], f[2], f[3], limit as i64, f[4]],
             ticket_item,
         )?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -185,18 +225,19 @@ impl Dashboard<'_> {
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<TicketItem>, StoreError> {
-        let priority = filters.priority.map(|p| p.to_string());
+        let f = filters.bound();
         let mut stmt = self.conn.prepare(queries::WEB_BREACHES)?;
         let rows = stmt.query_map(
             params![
                 entity,
-                priority,
-                filters.category,
-                filters.group,
-                filters.technician,
+                f[0],
+                f[1],
+                f[2],
+                f[3],
                 super::indicators::ts(quarter.start()),
                 super::indicators::ts(quarter.end()),
-                limit as i64
+                limit as i64,
+                f[4]
             ],
             ticket_item,
         )?;
@@ -243,6 +284,24 @@ impl Dashboard<'_> {
                 deadline: r.get(7)?,
                 no_history: r.get(8)?,
                 as_of: r.get(9)?,
+                policy_version: r.get(13)?,
+                calendar: r.get(14)?,
+                before_first_version: r.get::<_, Option<bool>>(15)?.unwrap_or(false),
+                paused_by: paused_by(r.get(16)?, r.get(17)?, r.get(18)?),
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The OLA holds of one ticket (`ola_results`), by group.
+    pub fn ticket_ola(&self, source: &str, id: &str) -> Result<Vec<OlaHold>, StoreError> {
+        let mut stmt = self.conn.prepare(queries::WEB_TICKET_OLA)?;
+        let rows = stmt.query_map(params![source, id], |r| {
+            Ok(OlaHold {
+                group: r.get(0)?,
+                business_seconds: r.get(1)?,
+                target_seconds: r.get(2)?,
+                state: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -105,6 +105,14 @@ pub struct CaseRow {
     pub rule: Option<String>,
     pub reopened: Option<i64>,
     pub no_history: Option<bool>,
+    /// The `[[policy.version]]` that measured the solution clock; `None` for the unversioned
+    /// `[policy]`, or when the results do not say (then `calendar` is `None` too).
+    pub policy_version: Option<String>,
+    /// The solution clock's calendar: "general" (`[calendar]`), a `[calendars]` name or the
+    /// entity's name for its own calendar.
+    pub calendar: Option<String>,
+    /// The attention clock's calendar (it may differ from the solution clock's).
+    pub attention_calendar: Option<String>,
 }
 
 /// A page of a list and how many tickets the whole list has.
@@ -206,7 +214,7 @@ pub fn read_rows(batch: &RecordBatch, out: &mut ListPage) -> Result<(), StoreErr
     if batch.num_rows() == 0 {
         return Ok(());
     }
-    let s: Vec<_> = [0, 1, 2, 3, 5, 6, 7, 8, 9, 16, 20, 21]
+    let s: Vec<_> = [0, 1, 2, 3, 5, 6, 7, 8, 9, 16, 20, 21, 24, 25, 26]
         .into_iter()
         .map(|i| strs(batch, i))
         .collect::<Result<_, _>>()?;
@@ -246,6 +254,10 @@ pub fn read_rows(batch: &RecordBatch, out: &mut ListPage) -> Result<(), StoreErr
             rule: text(11, r),
             reopened: opt_i64(&n[5], r),
             no_history: (!no_history.is_null(r)).then(|| no_history.value(r)),
+            // '' is the unversioned [policy] (indicator_cases.sql).
+            policy_version: text(12, r).filter(|v| !v.is_empty()),
+            calendar: text(13, r),
+            attention_calendar: text(14, r),
         });
     }
     out.total = total_of(batch)?.unwrap_or(out.total);

@@ -77,6 +77,57 @@ pub struct Filters {
     pub category: Option<String>,
     pub group: Option<String>,
     pub technician: Option<String>,
+    /// The policy version that measured the ticket's solution clock.
+    pub policy_version: Option<VersionFilter>,
+}
+
+/// What «sin versión» selects: the tickets measured by the unversioned `[policy]`.
+pub const UNVERSIONED: &str = "sin versión";
+
+/// The policy-version filter: the tickets whose solution result was measured by one
+/// `[[policy.version]]` (by its name), or by the unversioned `[policy]` (stored as NULL).
+/// Written as text: the version's name, or [`UNVERSIONED`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum VersionFilter {
+    Unversioned,
+    Named(String),
+}
+
+impl VersionFilter {
+    /// The value the queries compare with `coalesce(policy_version, '')`: `''` selects the
+    /// unversioned results.
+    fn sql(&self) -> &str {
+        match self {
+            VersionFilter::Unversioned => "",
+            VersionFilter::Named(name) => name,
+        }
+    }
+}
+
+impl From<String> for VersionFilter {
+    fn from(text: String) -> Self {
+        if crate::model::fold(&text) == crate::model::fold(UNVERSIONED) {
+            VersionFilter::Unversioned
+        } else {
+            VersionFilter::Named(text)
+        }
+    }
+}
+
+impl From<VersionFilter> for String {
+    fn from(v: VersionFilter) -> Self {
+        v.to_string()
+    }
+}
+
+impl std::fmt::Display for VersionFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VersionFilter::Unversioned => f.write_str(UNVERSIONED),
+            VersionFilter::Named(name) => f.write_str(name),
+        }
+    }
 }
 
 impl Filters {
@@ -99,20 +150,34 @@ impl Filters {
                 out.push(format!("{label}: {v}"));
             }
         }
+        if let Some(v) = &self.policy_version {
+            out.push(format!("Versión de la política: {v}"));
+        }
         out
+    }
+
+    /// The bound values of the filters, in the queries' order: priority, category, group,
+    /// technician, policy version (see [`VersionFilter::sql`]); `None` for all.
+    pub(super) fn bound(&self) -> [Option<String>; 5] {
+        [
+            self.priority.map(|p| p.to_string()),
+            self.category.clone(),
+            self.group.clone(),
+            self.technician.clone(),
+            self.policy_version.as_ref().map(|v| v.sql().to_owned()),
+        ]
     }
 }
 
-/// The ten parameters of `indicator_members.sql` (entity or every entity, quarter bounds,
-/// closing limit, filters, the entities held to a limit of their own), owned, for every
-/// statement that continues it.
+/// The eleven parameters of `indicator_members.sql` (entity or every entity, quarter bounds,
+/// closing limit, filters, the entities held to a limit of their own, the policy version),
+/// owned, for every statement that continues it.
 pub(super) struct MemberArgs {
     entity: Option<String>,
     start: String,
     end: String,
     closing_limit: i64,
-    priority: Option<String>,
-    filters: Filters,
+    filters: [Option<String>; 5],
     own_names: duckdb::types::Value,
     own_limits: duckdb::types::Value,
 }
@@ -135,8 +200,7 @@ impl MemberArgs {
             start: ts(quarter.start()),
             end: ts(quarter.end()),
             closing_limit: limits.default,
-            priority: f.priority.map(|p| p.to_string()),
-            filters: f.clone(),
+            filters: f.bound(),
             own_names: Sql::List(names),
             own_limits: Sql::List(own),
         }
@@ -158,17 +222,19 @@ impl MemberArgs {
 
     /// The parameters in order, for `params_from_iter` (followed by a statement's own).
     pub(super) fn values(&self) -> Vec<&dyn duckdb::ToSql> {
+        let [priority, category, group, technician, version] = &self.filters;
         vec![
             &self.entity,
             &self.start,
             &self.end,
             &self.closing_limit,
-            &self.priority,
-            &self.filters.category,
-            &self.filters.group,
-            &self.filters.technician,
+            priority,
+            category,
+            group,
+            technician,
             &self.own_names,
             &self.own_limits,
+            version,
         ]
     }
 }
@@ -434,26 +500,18 @@ pub fn stream_quarter_list<E: From<StoreError>>(
         );
     }
     bounds.push(end.clone());
-    let priority = filters.priority.map(|p| p.to_string());
+    let bound = filters.bound();
     let other = store.try_clone()?;
     std::thread::scope(|s| -> Result<(), E> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RecordBatch>, StoreError>>(1);
-        let (start, end, bounds, priority) = (&start, &end, &bounds, &priority);
+        let (start, end, bounds, f) = (&start, &end, &bounds, &bound);
         s.spawn(move || {
             for w in bounds.windows(2) {
                 let part = (|| -> Result<Vec<RecordBatch>, StoreError> {
                     let mut stmt = other.conn.prepare(sql)?;
                     Ok(stmt
                         .query_arrow(params![
-                            entity,
-                            start,
-                            end,
-                            w[0],
-                            w[1],
-                            priority,
-                            filters.category,
-                            filters.group,
-                            filters.technician
+                            entity, start, end, w[0], w[1], f[0], f[1], f[2], f[3], f[4]
                         ])?
                         .collect())
                 })();

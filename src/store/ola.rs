@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Builder, StringBuilder};
+use arrow::array::{ArrayRef, Int32Builder, Int64Builder, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 
@@ -13,8 +13,8 @@ use super::{Store, StoreError, queries};
 /// One hold of one evaluation, keyed by the ticket's number in `eval_keys`.
 pub struct OlaRow<'a> {
     pub n: i64,
-    /// The group's name; `(sin grupo)` for time with no group.
-    pub group: &'a str,
+    /// The group's id among those added with [`OlaColumns::add_group`].
+    pub group: i32,
     pub business_seconds: i64,
     pub target_seconds: Option<i64>,
     /// `met`, `breached`, `running` or `no_target`.
@@ -24,10 +24,12 @@ pub struct OlaRow<'a> {
 /// The holds of one evaluation, gathered column by column (the layout of `ola_eval`).
 pub struct OlaColumns {
     n: Int64Builder,
-    group: StringBuilder,
+    group: Int32Builder,
     business: Int64Builder,
     target: Int64Builder,
     state: StringBuilder,
+    /// `(id, name)` of the groups the rows refer to (`eval_groups`).
+    groups: Vec<(i32, String)>,
 }
 
 impl OlaColumns {
@@ -35,11 +37,17 @@ impl OlaColumns {
     pub fn with_capacity(total: usize) -> OlaColumns {
         OlaColumns {
             n: Int64Builder::with_capacity(total),
-            group: StringBuilder::with_capacity(total, total * 16),
+            group: Int32Builder::with_capacity(total),
             business: Int64Builder::with_capacity(total),
             target: Int64Builder::with_capacity(total),
             state: StringBuilder::with_capacity(total, total * 8),
+            groups: Vec::new(),
         }
+    }
+
+    /// Names a group id the rows use.
+    pub fn add_group(&mut self, id: i32, name: &str) {
+        self.groups.push((id, name.to_owned()));
     }
 
     pub fn push(&mut self, r: &OlaRow<'_>) {
@@ -50,10 +58,10 @@ impl OlaColumns {
         self.state.append_value(r.state);
     }
 
-    pub(super) fn finish(mut self) -> Result<RecordBatch, StoreError> {
+    pub(super) fn finish(mut self) -> Result<(RecordBatch, Vec<(i32, String)>), StoreError> {
         let schema = Arc::new(Schema::new(vec![
             Field::new("n", DataType::Int64, false),
-            Field::new("tech_group", DataType::Utf8, false),
+            Field::new("group_id", DataType::Int32, false),
             Field::new("business_seconds", DataType::Int64, false),
             Field::new("target_seconds", DataType::Int64, true),
             Field::new("state", DataType::Utf8, false),
@@ -65,7 +73,7 @@ impl OlaColumns {
             Arc::new(self.target.finish()),
             Arc::new(self.state.finish()),
         ];
-        Ok(RecordBatch::try_new(schema, columns)?)
+        Ok((RecordBatch::try_new(schema, columns)?, self.groups))
     }
 }
 

@@ -69,11 +69,8 @@ pub struct ResultRow<'a> {
     pub reopened: Option<i32>,
     pub closed_at: Option<i64>,
     pub close_seconds: Option<i64>,
-    /// The `[[policy.version]]` that measured the clock; `None`: the unversioned `[policy]`.
-    pub policy_version: Option<&'a str>,
-    /// The name of the clock's calendar.
-    pub calendar: &'a str,
-    pub before_first_version: bool,
+    /// The ticket's plan: its row in the plans added with [`ResultColumns::add_plan`].
+    pub plan: i32,
     /// Paused seconds of the solution clock while waiting, planned, or solved before a reopen
     /// (on the solution row only).
     pub paused_by: Option<[i64; 3]>,
@@ -95,10 +92,22 @@ pub struct ResultColumns {
     reopened: Int32Builder,
     closed: Int64Builder,
     close_seconds: Int64Builder,
-    policy_version: StringBuilder,
-    calendar: StringBuilder,
-    before_first: BooleanBuilder,
+    plan: Int32Builder,
     paused_by: [Int64Builder; 3],
+    /// Per plan and clock: what `eval_plans` holds.
+    plans: Vec<PlanClock>,
+}
+
+/// Where one clock of one plan takes its rules from (a row of `eval_plans`): written once per
+/// plan rather than once per result.
+pub struct PlanClock {
+    pub plan: i32,
+    pub metric: &'static str,
+    /// The `[[policy.version]]` that measures the clock; `None`: the unversioned `[policy]`.
+    pub policy_version: Option<String>,
+    /// The name of the clock's calendar.
+    pub calendar: String,
+    pub before_first_version: bool,
 }
 
 impl ResultColumns {
@@ -119,11 +128,15 @@ impl ResultColumns {
             reopened: Int32Builder::with_capacity(total),
             closed: Int64Builder::with_capacity(total),
             close_seconds: Int64Builder::with_capacity(total),
-            policy_version: StringBuilder::with_capacity(total, total * 8),
-            calendar: StringBuilder::with_capacity(total, total * 8),
-            before_first: BooleanBuilder::with_capacity(total),
+            plan: Int32Builder::with_capacity(total),
             paused_by: std::array::from_fn(|_| Int64Builder::with_capacity(total)),
+            plans: Vec::new(),
         }
+    }
+
+    /// Records the sources of one clock of a plan the rows refer to.
+    pub fn add_plan(&mut self, clock: PlanClock) {
+        self.plans.push(clock);
     }
 
     pub fn push(&mut self, r: &ResultRow<'_>) {
@@ -141,15 +154,13 @@ impl ResultColumns {
         self.reopened.append_option(r.reopened);
         self.closed.append_option(r.closed_at);
         self.close_seconds.append_option(r.close_seconds);
-        self.policy_version.append_option(r.policy_version);
-        self.calendar.append_value(r.calendar);
-        self.before_first.append_value(r.before_first_version);
+        self.plan.append_value(r.plan);
         for (b, v) in self.paused_by.iter_mut().enumerate() {
             v.append_option(r.paused_by.map(|p| p[b]));
         }
     }
 
-    fn finish(mut self) -> Result<RecordBatch, StoreError> {
+    fn finish(mut self) -> Result<(RecordBatch, Vec<PlanClock>), StoreError> {
         let schema = Arc::new(Schema::new(vec![
             Field::new("n", DataType::Int64, false),
             Field::new("metric", DataType::Utf8, false),
@@ -165,9 +176,7 @@ impl ResultColumns {
             Field::new("reopened", DataType::Int32, true),
             Field::new("closed_at", DataType::Int64, true),
             Field::new("close_seconds", DataType::Int64, true),
-            Field::new("policy_version", DataType::Utf8, true),
-            Field::new("calendar", DataType::Utf8, false),
-            Field::new("before_first_version", DataType::Boolean, false),
+            Field::new("plan", DataType::Int32, false),
             Field::new("paused_waiting_seconds", DataType::Int64, true),
             Field::new("paused_planned_seconds", DataType::Int64, true),
             Field::new("paused_solved_seconds", DataType::Int64, true),
@@ -188,14 +197,12 @@ impl ResultColumns {
             Arc::new(self.reopened.finish()),
             Arc::new(self.closed.finish()),
             Arc::new(self.close_seconds.finish()),
-            Arc::new(self.policy_version.finish()),
-            Arc::new(self.calendar.finish()),
-            Arc::new(self.before_first.finish()),
+            Arc::new(self.plan.finish()),
             Arc::new(waiting),
             Arc::new(planned),
             Arc::new(solved),
         ];
-        Ok(RecordBatch::try_new(schema, columns)?)
+        Ok((RecordBatch::try_new(schema, columns)?, self.plans))
     }
 }
 
@@ -334,27 +341,68 @@ impl Store {
         as_of_local: i64,
         computed_at_local: i64,
     ) -> Result<(), StoreError> {
-        let batch = results.finish()?;
-        let ola = ola.finish()?;
+        let t0 = std::time::Instant::now();
+        let (batch, plans) = results.finish()?;
+        let (ola, groups) = ola.finish()?;
         let conn = &mut self.conn;
-        conn.execute_batch(queries::EVAL_RESULTS_CREATE)?;
-        conn.execute_batch(queries::OLA_EVAL_CREATE)?;
+        for create in [
+            queries::EVAL_RESULTS_CREATE,
+            queries::EVAL_PLANS_CREATE,
+            queries::OLA_EVAL_CREATE,
+            queries::EVAL_GROUPS_CREATE,
+        ] {
+            conn.execute_batch(create)?;
+        }
         for (table, batch) in [("eval_results", batch), ("ola_eval", ola)] {
             let mut app = conn.appender(table)?;
             app.append_record_batch(batch)?;
             app.flush()?;
         }
+        {
+            let mut app = conn.appender("eval_plans")?;
+            for p in &plans {
+                app.append_row(params![
+                    p.plan,
+                    p.metric,
+                    p.policy_version,
+                    p.calendar,
+                    p.before_first_version
+                ])?;
+            }
+            app.flush()?;
+            let mut app = conn.appender("eval_groups")?;
+            for (id, name) in &groups {
+                app.append_row(params![id, name])?;
+            }
+            app.flush()?;
+        }
+        let t1 = t0.elapsed();
         let tx = conn.transaction()?;
         tx.execute_batch(queries::SLA_RESULTS_CLEAR)?;
         tx.execute(
             queries::SLA_RESULTS_REPLACE,
             params![ts_param(as_of_local), ts_param(computed_at_local)],
         )?;
+        let t2 = t0.elapsed();
         tx.execute_batch(queries::OLA_RESULTS_CLEAR)?;
         tx.execute(queries::OLA_RESULTS_REPLACE, [])?;
+        let t3 = t0.elapsed();
         tx.commit()?;
-        conn.execute_batch(queries::EVAL_RESULTS_DROP)?;
-        conn.execute_batch(queries::OLA_EVAL_DROP)?;
+        tracing::debug!(
+            append_s = t1.as_secs_f64(),
+            results_s = (t2 - t1).as_secs_f64(),
+            ola_s = (t3 - t2).as_secs_f64(),
+            commit_s = (t0.elapsed() - t3).as_secs_f64(),
+            "fases del guardado"
+        );
+        for drop in [
+            queries::EVAL_RESULTS_DROP,
+            queries::OLA_EVAL_DROP,
+            queries::EVAL_PLANS_DROP,
+            queries::EVAL_GROUPS_DROP,
+        ] {
+            conn.execute_batch(drop)?;
+        }
         conn.execute_batch(queries::EVAL_KEYS_DROP)?;
         Ok(())
     }

@@ -15,13 +15,15 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{Body, Path, Query};
 use super::{ApiError, AppState};
-use crate::calendar::StretchKind;
+use crate::calendar::{Calendar, StretchKind};
 use crate::engine::EntityLookupError;
 use crate::indicators::Quarter;
 use crate::ingest::{self, FileKind, IngestError, LoadOptions};
 use crate::model::{listing, matching, parse_priority, priority_label_es};
 use crate::store::Store;
-use crate::store::dashboard::{ClockRow, JobRunTotal, KnownValues, TicketRow};
+use crate::store::dashboard::{
+    ClockRow, JobRunTotal, KnownValues, OlaHold, PausedSeconds, TicketRow,
+};
 pub use crate::store::dashboard::{EventItem, TicketItem};
 use crate::store::indicators::Filters;
 
@@ -53,6 +55,8 @@ pub struct ViewQuery {
     pub category: Option<String>,
     pub group: Option<String>,
     pub technician: Option<String>,
+    /// A policy version's name, or «sin versión» ([`crate::store::indicators::UNVERSIONED`]).
+    pub version: Option<String>,
     pub limit: Option<usize>,
 }
 
@@ -75,7 +79,9 @@ fn given(v: &Option<String>) -> Option<String> {
 /// at the stored evaluation ([`crate::report::default_quarter`]). A
 /// value that matches nothing in the store (an entity, a quarter outside its data, a category,
 /// group, technician or priority its tickets do not have) is a 404 that lists the valid ones,
-/// answered before anything is computed. Names are matched ignoring case and accents.
+/// answered before anything is computed; a policy version neither the configuration nor the
+/// entity's results know is a 400 ([`super::versions::requested`]). Names are matched ignoring
+/// case and accents.
 pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiError> {
     let given_quarter = match given(&q.quarter) {
         Some(text) => Some(Quarter::parse(&text).map_err(|e| ApiError::BadRequest(e.to_string()))?),
@@ -119,6 +125,7 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
                 category: given(&q.category),
                 group: given(&q.group),
                 technician: given(&q.technician),
+                policy_version: given(&q.version).map(Into::into),
             },
         });
     }
@@ -126,8 +133,10 @@ pub async fn resolve(state: &Arc<AppState>, q: &ViewQuery) -> Result<View, ApiEr
     if let Some(quarter) = given_quarter {
         check_quarter(&known, &entity, quarter, current)?;
     }
+    let mut filters = known_filters(&known, &entity, q, priority)?;
+    filters.policy_version = super::versions::requested(&state.engine, &known, given(&q.version))?;
     Ok(View {
-        filters: known_filters(&known, &entity, q, priority)?,
+        filters,
         entity,
         quarter: given_quarter.unwrap_or(default),
     })
@@ -398,8 +407,20 @@ pub struct TicketDetail {
     /// What people see for `entity` (which stays GLPI's full path).
     pub entity_name: String,
     pub clocks: Vec<Clock>,
+    /// Each technician group's hold on the solution clock, by group.
+    pub ola: Vec<OlaShare>,
     pub events: Vec<EventItem>,
     pub link: Option<String>,
+}
+
+/// A group's OLA hold and its share of the solution clock.
+#[derive(Debug, Clone, Serialize)]
+pub struct OlaShare {
+    #[serde(flatten)]
+    pub hold: OlaHold,
+    /// `business_seconds` over the solution clock's business seconds; `None` when that is 0
+    /// (or the ticket has no solution clock).
+    pub share: Option<f64>,
 }
 
 /// One clock and how its seconds were counted between opening and its end.
@@ -415,6 +436,15 @@ pub struct Clock {
     pub deadline: Option<NaiveDateTime>,
     pub no_history: bool,
     pub as_of: NaiveDateTime,
+    /// The policy version that measured the clock; `None`: the unversioned `[policy]`.
+    pub policy_version: Option<String>,
+    /// The calendar the clock was measured on (`general`, a `[calendars]` name or the entity's
+    /// name for an inline calendar); for older results, the entity's calendar now.
+    pub calendar: String,
+    /// Opened before the first policy version and measured by it anyway.
+    pub before_first_version: bool,
+    /// Solution clocks: paused seconds per status; `None` on attention clocks.
+    pub paused_by: Option<PausedSeconds>,
     /// Seconds from opening to the end of the clock, by kind: open (business, before pauses),
     /// outside hours, non-working days, holidays, closures.
     pub counted: Counted,
@@ -434,6 +464,10 @@ impl From<ClockRow> for Clock {
             deadline: r.deadline,
             no_history: r.no_history,
             as_of: r.as_of,
+            policy_version: r.policy_version,
+            calendar: r.calendar.unwrap_or_default(),
+            before_first_version: r.before_first_version,
+            paused_by: r.paused_by,
             counted: Counted::default(),
         }
     }
@@ -446,6 +480,22 @@ pub struct Counted {
     pub non_working_day: i64,
     pub holiday: i64,
     pub closure: i64,
+}
+
+/// How the seconds from `from` to `to` (local times) fall on `cal`, by kind.
+fn counted(cal: &Calendar, from: NaiveDateTime, to: NaiveDateTime) -> Counted {
+    let mut counted = Counted::default();
+    for s in cal.explain(cal.instant_from_local(from), cal.instant_from_local(to)) {
+        let secs = s.end - s.start;
+        match s.kind {
+            StretchKind::Open => counted.open += secs,
+            StretchKind::OutsideHours => counted.outside_hours += secs,
+            StretchKind::NonWorkingDay => counted.non_working_day += secs,
+            StretchKind::Holiday => counted.holiday += secs,
+            StretchKind::Closure => counted.closure += secs,
+        }
+    }
+    counted
 }
 
 pub fn ticket_detail(
@@ -464,6 +514,7 @@ pub fn ticket_detail(
         entity_name: state.engine.display_name(&row.entity),
         ticket: row,
         clocks: Vec::new(),
+        ola: Vec::new(),
         events: Vec::new(),
         link: None,
     };
@@ -476,23 +527,33 @@ pub fn ticket_detail(
             t.ticket.ticket_id
         ));
     }
-    let cal = state.engine.calendar_for(&t.ticket.entity).clone();
+    let entity_cal = state.engine.calendar_for(&t.ticket.entity);
     for row in dashboard.ticket_clocks(source, id)? {
         let mut c = Clock::from(row);
-        let start = cal.instant_from_local(t.ticket.created_at);
-        let end = cal.instant_from_local(c.stopped_at.unwrap_or(c.as_of));
-        for s in cal.explain(start, end) {
-            let secs = s.end - s.start;
-            match s.kind {
-                StretchKind::Open => c.counted.open += secs,
-                StretchKind::OutsideHours => c.counted.outside_hours += secs,
-                StretchKind::NonWorkingDay => c.counted.non_working_day += secs,
-                StretchKind::Holiday => c.counted.holiday += secs,
-                StretchKind::Closure => c.counted.closure += secs,
-            }
+        // The clock's own calendar; the entity's when the configuration no longer has it.
+        let cal = state
+            .engine
+            .calendar_named(&c.calendar)
+            .unwrap_or(entity_cal);
+        if c.calendar.is_empty() {
+            c.calendar = state.engine.calendar_name(entity_cal).to_owned();
         }
+        c.counted = counted(cal, t.ticket.created_at, c.stopped_at.unwrap_or(c.as_of));
         t.clocks.push(c);
     }
+    let solution = t
+        .clocks
+        .iter()
+        .find(|c| c.metric == "solution")
+        .map_or(0, |c| c.business_seconds);
+    t.ola = dashboard
+        .ticket_ola(source, id)?
+        .into_iter()
+        .map(|hold| OlaShare {
+            share: (solution > 0).then(|| hold.business_seconds as f64 / solution as f64),
+            hold,
+        })
+        .collect();
     t.events = dashboard.ticket_events(source, id)?;
     Ok(t)
 }

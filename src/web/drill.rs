@@ -20,7 +20,9 @@ use super::{ApiError, AppState};
 use crate::indicators::drill::Part;
 use crate::indicators::{Definition, Quantity, Quarter, fmt_count, fmt_number};
 use crate::model::{Status, TicketType, listing, priority_label_es};
-use crate::report::workbook::{case_headings, source_label, state_label, write_case_list};
+use crate::report::workbook::{
+    case_headings, source_label, state_label, version_label, write_case_list,
+};
 use crate::store::drill::{CaseRow, ListPage, ListSpec, SORT_KEYS, Sort};
 use crate::store::indicators::HISTOGRAM_BINS;
 
@@ -38,6 +40,7 @@ pub struct ListQuery {
     pub category: Option<String>,
     pub group: Option<String>,
     pub technician: Option<String>,
+    pub version: Option<String>,
     /// The indicator: a definition's `id` or a `medida`.
     pub indicador: Option<String>,
     /// `numerador`, `denominador` or `fuera` (the denominator without the numerator).
@@ -79,6 +82,7 @@ pub async fn resolve(state: &Arc<AppState>, q: &ListQuery) -> Result<List, ApiEr
             category: q.category.clone(),
             group: q.group.clone(),
             technician: q.technician.clone(),
+            version: q.version.clone(),
             limit: None,
         },
     )
@@ -447,6 +451,14 @@ fn cells(r: &CaseRow) -> Vec<String> {
             Some(false) => "No".into(),
             None => String::new(),
         },
+        // A measured ticket without a version was measured by the unversioned [policy].
+        match (&r.policy_version, &r.calendar) {
+            (Some(v), _) => v.clone(),
+            (None, Some(_)) => version_label("").to_owned(),
+            (None, None) => String::new(),
+        },
+        text(&r.calendar),
+        text(&r.attention_calendar),
     ]
 }
 

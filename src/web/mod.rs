@@ -17,6 +17,7 @@ mod pages;
 pub mod server;
 mod state;
 mod trend;
+mod versions;
 
 use std::future::Future;
 use std::net::SocketAddr;

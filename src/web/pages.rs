@@ -17,7 +17,7 @@ use super::api::{self, TicketItem, TicketList, ViewQuery};
 use super::extract::{PagePath as Path, PageQuery as Query};
 use super::{ApiError, AppState};
 use crate::indicators::{Kind, Light, Quarter, fmt_hours, fmt_number, fmt_percent};
-use crate::model::{Metric, Status, priority_label_es};
+use crate::model::{Metric, SlaState, Status, priority_label_es};
 use crate::report::charts::CHARTS;
 
 fn templates() -> &'static Environment<'static> {
@@ -186,6 +186,9 @@ pub(super) fn view_query(v: &api::View) -> String {
             q.push((k, val.clone()));
         }
     }
+    if let Some(version) = &v.filters.policy_version {
+        q.push(("version", version.to_string()));
+    }
     q.iter()
         .map(|(k, v)| format!("{k}={}", urlencode(v)))
         .collect::<Vec<_>>()
@@ -238,6 +241,8 @@ pub async fn overview(
         quarters,
         options,
     } = (*page).clone();
+    let options =
+        super::versions::offer(&state.engine, view.filters.policy_version.as_ref(), options);
     let mut quarters = quarters;
     if !quarters.contains(&view.quarter.to_string()) {
         quarters.insert(0, view.quarter.to_string());
@@ -355,13 +360,6 @@ pub async fn ticket(
         .clocks
         .iter()
         .map(|c| {
-            let state_label = match c.state.as_str() {
-                "met" => "Cumplido",
-                "breached" => "Incumplido",
-                "running" => "En curso",
-                "at_risk" => "En riesgo",
-                _ => "Sin meta",
-            };
             context! {
                 metric => Metric::from_code(&c.metric).map_or("", |m| m.label_es()),
                 target => c.target_seconds.map(hours_text).unwrap_or_else(|| "sin meta".into()),
@@ -371,7 +369,7 @@ pub async fn ticket(
                 weekend => hours_text(c.counted.non_working_day),
                 holiday => hours_text(c.counted.holiday),
                 closure => hours_text(c.counted.closure),
-                state => state_label,
+                state => state_label(&c.state),
                 state_code => c.state.clone(),
                 due => due_text(c, paused_since),
                 excess => c
@@ -380,6 +378,7 @@ pub async fn ticket(
                     .map(|target| hours_text(c.business_seconds - target))
                     .unwrap_or_default(),
                 rule => c.rule.clone().unwrap_or_default(),
+                model => clock_model(c),
             }
         })
         .collect();
@@ -448,8 +447,58 @@ pub async fn ticket(
     }
     render(
         "ticket.html",
-        context! { t => Value::from(Serde(&shown)), priority, clocks, events, until, no_history },
+        context! {
+            t => Value::from(Serde(&shown)), priority, clocks, ola => ola_rows(&t), events, until,
+            no_history,
+        },
     )
+}
+
+/// Spanish name of a clock or OLA state code; "Sin meta" for anything else.
+fn state_label(code: &str) -> &'static str {
+    SlaState::from_code(code).map_or("Sin meta", SlaState::label_es)
+}
+
+/// What measured a clock: its calendar, its policy version and, on the solution clock, the
+/// nonzero pauses per status in hours.
+fn clock_model(c: &api::Clock) -> Value {
+    let pauses: Vec<_> = c
+        .paused_by
+        .iter()
+        .flat_map(|p| {
+            [
+                ("En espera", p.waiting),
+                ("Planificado", p.planned),
+                ("Resuelto antes de reabrir", p.solved),
+            ]
+        })
+        .filter(|&(_, secs)| secs != 0)
+        .map(|(label, secs)| context! { label, hours => hours_text(secs) })
+        .collect();
+    context! {
+        calendar => c.calendar.clone(),
+        version => c.policy_version.clone().unwrap_or_else(|| "sin versión".into()),
+        before_first_version => c.before_first_version,
+        pauses,
+    }
+}
+
+/// The rows of the «OLA por grupo» table: hours with one decimal, the share in percent.
+fn ola_rows(t: &api::TicketDetail) -> Vec<Value> {
+    let hours = |secs: i64| fmt_number(secs as f64 / 3600.0, 1);
+    t.ola
+        .iter()
+        .map(|o| {
+            context! {
+                group => o.hold.group.clone(),
+                business => hours(o.hold.business_seconds),
+                target => o.hold.target_seconds.map_or_else(|| "—".into(), hours),
+                state => state_label(&o.hold.state),
+                state_code => o.hold.state.clone(),
+                share => o.share.map_or_else(|| "—".into(), |v| fmt_percent(v * 100.0)),
+            }
+        })
+        .collect()
 }
 
 /// When the ticket went on hold, if it is on hold now: its last change of status into

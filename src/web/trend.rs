@@ -94,7 +94,11 @@ fn compute(
             .filter_map(|(y, q)| Quarter::new(y, q as u8).ok())
             .map(|q| q.to_string())
             .collect(),
-        options: dashboard.filter_values(&view.entity)?,
+        options: super::versions::offer(
+            engine,
+            view.filters.policy_version.as_ref(),
+            dashboard.filter_values(&view.entity)?,
+        ),
     };
     Ok(Trend {
         entity_name: engine.display_name(&view.entity),

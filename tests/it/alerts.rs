@@ -14,7 +14,7 @@ use chrono::NaiveDateTime;
 use mesa_sla::alerts::{self, AlertsError, DecideSummary, DeliverySummary};
 use mesa_sla::config::Config;
 use mesa_sla::evaluation::{evaluate_open, evaluate_store};
-use mesa_sla::ingest::{self, canonical};
+use mesa_sla::ingest;
 use mesa_sla::store::Store;
 
 use crate::helpers::{fixtures, require_program};
@@ -243,12 +243,7 @@ escalate_to = ["Director TIC <{DIRECTOR}>"]
 }
 
 fn load(store: &mut Store) {
-    for name in ["tickets.csv", "events.csv"] {
-        let path = dir().join(name);
-        let (kind, records) = canonical::read(&path, "canonical").expect("readable");
-        let s = ingest::load_file(store, &path, kind.label(), records).expect("loads");
-        assert_eq!(s.rejected, 0, "{name}: {:?}", s.sample_rejects);
-    }
+    crate::helpers::load_canonical(store, &dir());
 }
 
 fn count(store: &Store, sql: &str) -> i64 {

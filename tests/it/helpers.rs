@@ -25,14 +25,28 @@ pub fn cut() -> NaiveDateTime {
 /// A store holding the GLPI samples in canonical form.
 pub fn sample_store() -> Store {
     let mut store = Store::open_in_memory().expect("store");
+    load_canonical(&mut store, &fixtures().join("canonical"));
+    store
+}
+
+/// Loads the canonical `tickets.csv` and `events.csv` of a fixture folder, every record
+/// accepted.
+pub fn load_canonical(store: &mut Store, dir: &Path) {
     for name in ["tickets.csv", "events.csv"] {
-        let path = fixtures().join("canonical").join(name);
+        let path = dir.join(name);
         let (kind, records) = canonical::read(&path, "canonical").expect("readable fixture");
         let summary =
-            ingest::load_file(&mut store, &path, kind.label(), records).expect("fixture loads");
+            ingest::load_file(store, &path, kind.label(), records).expect("fixture loads");
         assert_eq!(summary.rejected, 0, "{name}: {:?}", summary.sample_rejects);
     }
-    store
+}
+
+/// The engine of a fixture folder's `policy.toml`.
+pub fn fixture_engine(dir: &Path) -> mesa_sla::engine::Engine {
+    Config::load(&dir.join("policy.toml"))
+        .expect("policy loads")
+        .engine()
+        .expect("engine")
 }
 
 /// Runs the real binary with arguments, in `dir`.

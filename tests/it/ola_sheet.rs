@@ -5,30 +5,19 @@
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use mesa_sla::config::Config;
 use mesa_sla::engine::Engine;
 use mesa_sla::evaluation::evaluate_store;
 use mesa_sla::indicators::Quarter;
-use mesa_sla::ingest::{self, canonical};
 use mesa_sla::store::Store;
-use mesa_sla::store::indicators::Filters;
+use mesa_sla::store::indicators::{Filters, VersionFilter};
 use mesa_sla::store::ola_groups::{OlaGroup, quarter_ola};
 
-use crate::helpers::{cut, fixtures, run, stderr};
+use crate::helpers::{cut, fixture_engine, fixtures, load_canonical, run, stderr};
 use crate::report::{cell, number};
 use crate::web::spawn_app_over;
 
 fn dir() -> PathBuf {
     fixtures().join("ola_sheet")
-}
-
-fn fill(store: &mut Store) {
-    for name in ["tickets.csv", "events.csv"] {
-        let path = dir().join(name);
-        let (kind, records) = canonical::read(&path, "canonical").expect("readable");
-        let s = ingest::load_file(store, &path, kind.label(), records).expect("loads");
-        assert_eq!(s.rejected, 0, "{name}: {:?}", s.sample_rejects);
-    }
 }
 
 fn q3() -> Quarter {
@@ -39,9 +28,8 @@ fn q3() -> Quarter {
 /// hours). The quarter's solution population is cases 1–4 (solution stopped in July–September;
 /// case 4 was opened in June; case 5 was solved in October, case 6 is open). Holds:
 /// - case 1: Mesa N1 08:00–09:00 = 1 h (≤ 2 h: met); Redes N2 09:00–14:00 = 5 h (over 4 h:
-///   breached). Solution 6 h. (`ola_results` also holds a 0 s «(sin grupo)» row for the instant
-///   between Mesa N1's removal and Redes N2's assignment at 09:00: a hold that consumed nothing,
-///   which the sheet leaves out.)
+///   breached). Solution 6 h. (Mesa N1's removal and Redes N2's assignment at 09:00 leave no
+///   «(sin grupo)» hold between them.)
 /// - case 2: no group 08:00–08:30 = 0,5 h; Mesa N1 08:30–10:00 and 15:00–16:00 = 2,5 h (one row,
 ///   over 2 h: breached); Proveedor 10:00–15:00 minus the wait 11:00–13:00 = 3 h (no target).
 ///   Solution 6 h (the wait does not count).
@@ -60,7 +48,27 @@ fn q3() -> Quarter {
 ///
 /// Rows go by hours consumed, most first, ties by name ("Mesa N1" before "Redes N2").
 fn expected() -> Vec<OlaGroup> {
-    let row = |group: &str, n: [u64; 4], compliance, median, total: f64| OlaGroup {
+    let row = |group, n, compliance, median, total| row(group, n, compliance, median, total, 19.5);
+    vec![
+        row("Mesa N1", [3, 3, 1, 2], Some(100.0 / 3.0), 2.5, 8.0),
+        row("Redes N2", [2, 2, 1, 1], Some(50.0), 4.0, 8.0),
+        row("Proveedor", [1, 0, 0, 0], None, 3.0, 3.0),
+        row("(sin grupo)", [1, 0, 0, 0], None, 0.5, 0.5),
+        row("", [4, 5, 2, 3], Some(40.0), 3.0, 19.5),
+    ]
+}
+
+/// A group's expected figures: `n` tickets, holds with target, met, breached; hours `total` of
+/// the `whole` solution hours.
+fn row(
+    group: &str,
+    n: [u64; 4],
+    compliance: Option<f64>,
+    median: f64,
+    total: f64,
+    whole: f64,
+) -> OlaGroup {
+    OlaGroup {
         group: group.to_owned(),
         tickets: n[0],
         with_target: n[1],
@@ -69,15 +77,8 @@ fn expected() -> Vec<OlaGroup> {
         compliance,
         median_hours: Some(median),
         total_hours: total,
-        share: Some(100.0 * total / 19.5),
-    };
-    vec![
-        row("Mesa N1", [3, 3, 1, 2], Some(100.0 / 3.0), 2.5, 8.0),
-        row("Redes N2", [2, 2, 1, 1], Some(50.0), 4.0, 8.0),
-        row("Proveedor", [1, 0, 0, 0], None, 3.0, 3.0),
-        row("(sin grupo)", [1, 0, 0, 0], None, 0.5, 0.5),
-        row("", [4, 5, 2, 3], Some(40.0), 3.0, 19.5),
-    ]
+        share: Some(100.0 * total / whole),
+    }
 }
 
 fn close(got: Option<f64>, want: Option<f64>) -> bool {
@@ -92,7 +93,7 @@ fn report() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("tempdir");
     {
         let mut store = Store::open(&tmp.path().join("store.duckdb")).expect("store");
-        fill(&mut store);
+        load_canonical(&mut store, &dir());
     }
     let policy = dir().join("policy.toml");
     let o = run(
@@ -203,15 +204,12 @@ fn an_entity_without_ola_data_in_the_quarter_gets_one_line() {
 }
 
 fn engine() -> Engine {
-    Config::load(&dir().join("policy.toml"))
-        .expect("policy loads")
-        .engine()
-        .expect("engine")
+    fixture_engine(&dir())
 }
 
 /// The hand store evaluated at the end of 2025.
 fn evaluated(store: &mut Store) {
-    fill(store);
+    load_canonical(store, &dir());
     evaluate_store(store, &engine(), cut(), cut()).expect("evaluates");
 }
 
@@ -234,17 +232,8 @@ fn the_figures_follow_the_entity_and_the_filters() {
         ..Filters::default()
     };
     let got = quarter_ola(&store, Some("Prueba"), q3(), &redes).expect("ola");
-    let row = |group: &str, n: [u64; 4], compliance, median, total: f64| OlaGroup {
-        group: group.to_owned(),
-        tickets: n[0],
-        with_target: n[1],
-        met: n[2],
-        breached: n[3],
-        compliance: Some(compliance),
-        median_hours: Some(median),
-        total_hours: total,
-        share: Some(100.0 * total / 9.0),
-    };
+    let row =
+        |group, n, compliance, median, total| row(group, n, Some(compliance), median, total, 9.0);
     let mut rows = got.groups.clone();
     rows.push(got.total.clone());
     assert_rows(
@@ -255,6 +244,22 @@ fn the_figures_follow_the_entity_and_the_filters() {
             // Median of 1, 3 and 5.
             row("", [2, 3, 2, 1], 200.0 / 3.0, 3.0, 9.0),
         ],
+    );
+    // The policy-version filter: every case here was measured by the unversioned [policy].
+    let unversioned = Filters {
+        policy_version: Some(VersionFilter::Unversioned),
+        ..Filters::default()
+    };
+    let same = quarter_ola(&store, Some("Prueba"), q3(), &unversioned).expect("ola");
+    assert_eq!(same, prueba);
+    let other = Filters {
+        policy_version: Some(VersionFilter::Named("v05".into())),
+        ..Filters::default()
+    };
+    assert!(
+        quarter_ola(&store, Some("Prueba"), q3(), &other)
+            .expect("ola")
+            .is_empty()
     );
     // A quarter with nothing solved: no groups, a total of nothing.
     let q4_2024 = Quarter::parse("2024-Q4").expect("quarter");

@@ -3,19 +3,17 @@
 //! three quarters of 2025, every value worked out by hand in its README.
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use mesa_sla::config::Config;
 use mesa_sla::engine::Engine;
 use mesa_sla::evaluation::evaluate_store;
 use mesa_sla::indicators::history::DEFAULT_QUARTERS;
 use mesa_sla::indicators::{Definitions, Quarter};
-use mesa_sla::ingest::{self, canonical};
 use mesa_sla::report::{self, ReportScope};
 use mesa_sla::store::Store;
 use mesa_sla::store::indicators::Filters;
 use mesa_sla::web::WebConfig;
 use serde_json::Value;
 
-use crate::helpers::{cut, fixtures};
+use crate::helpers::{cut, fixture_engine, fixtures, load_canonical};
 use crate::report::number;
 use crate::web::{App, spawn_app_over, unescape};
 
@@ -24,20 +22,12 @@ fn trend_dir() -> std::path::PathBuf {
 }
 
 fn trend_engine() -> Engine {
-    Config::load(&trend_dir().join("policy.toml"))
-        .expect("policy loads")
-        .engine()
-        .expect("engine")
+    fixture_engine(&trend_dir())
 }
 
 /// The six tickets of `tests/fixtures/trend`, evaluated at the end of 2025.
 fn trend_store(store: &mut Store) {
-    for name in ["tickets.csv", "events.csv"] {
-        let path = trend_dir().join(name);
-        let (kind, records) = canonical::read(&path, "canonical").expect("readable");
-        let s = ingest::load_file(store, &path, kind.label(), records).expect("loads");
-        assert_eq!(s.rejected, 0, "{name}: {:?}", s.sample_rejects);
-    }
+    load_canonical(store, &trend_dir());
     evaluate_store(store, &trend_engine(), cut(), cut()).expect("evaluates");
 }
 

@@ -16,6 +16,8 @@ mod build;
 mod named;
 mod plan;
 #[cfg(test)]
+mod tests_fixture;
+#[cfg(test)]
 mod tests_v2;
 
 pub use build::Sections;

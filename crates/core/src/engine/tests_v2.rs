@@ -43,7 +43,7 @@ struct Parsed {
     ola: OlaConfig,
 }
 
-fn build(text: &str) -> Result<Engine, EngineConfigError> {
+pub(super) fn build(text: &str) -> Result<Engine, EngineConfigError> {
     let p: Parsed = toml::from_str(text).map_err(|e| EngineConfigError::Invalid(e.to_string()))?;
     Engine::build_with(Sections {
         calendar: &p.calendar,

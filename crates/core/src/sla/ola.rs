@@ -164,6 +164,15 @@ impl GroupTable {
         id
     }
 
+    /// How many groups are interned (their ids are `0..len`).
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     /// The name of a group id; [`NO_GROUP`] for `None` or an unknown id.
     pub fn name(&self, id: Option<u32>) -> &str {
         id.and_then(|i| self.names.get(i as usize))
@@ -358,7 +367,11 @@ fn split(
         }
         let mut cursor = s;
         while let Some(&(at, h)) = changes.get(next).filter(|c| c.0 < e) {
-            credit(holder, cal.business_seconds(cursor, at));
+            // Two changes in one instant (a removal and an assignment, as GLPI logs a
+            // reassignment): the holder in between held nothing and is not listed.
+            if at > cursor {
+                credit(holder, cal.business_seconds(cursor, at));
+            }
             (cursor, holder, next) = (at, h, next + 1);
         }
         credit(holder, cal.business_seconds(cursor, e));

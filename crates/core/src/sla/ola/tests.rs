@@ -108,6 +108,48 @@ fn ola_states_follow_the_target_and_the_holder() {
     assert_eq!(OlaState::of(100, Some(100), false), OlaState::Met);
 }
 
+/// A reassignment logged as a removal and an assignment in the same second (Mesa N1 → Redes at
+/// 10:00 on Monday 03/03/2025, opened 09:00 with Mesa N1, solved 12:00): Mesa N1 1 h, Redes 2 h,
+/// and no zero-second row for the instant without a group.
+#[test]
+fn a_removal_and_an_assignment_in_one_instant_leave_no_empty_row() {
+    let (n1, redes) = (0u32, 1u32);
+    let h = |hours: i64| START + hours * 3600;
+    let ev = |at, kind| Event { at, kind };
+    let events = [
+        ev(h(9), EventKind::GroupAssigned(n1)),
+        ev(
+            h(9),
+            EventKind::Status {
+                from: Some(Status::New),
+                to: Status::Assigned,
+            },
+        ),
+        ev(h(10), EventKind::GroupRemoved(n1)),
+        ev(h(10), EventKind::GroupAssigned(redes)),
+        ev(
+            h(12),
+            EventKind::Status {
+                from: Some(Status::Assigned),
+                to: Status::Solved,
+            },
+        ),
+    ];
+    let ticket = TicketClocks {
+        created_at: h(9),
+        status: Status::Solved,
+        taken_at: None,
+        solved_at: None,
+        closed_at: None,
+        attention_source: None,
+        events: &events,
+    };
+    let policy = Policy::new(&[], vec![0.75], true).expect("policy");
+    let held = holds(&ticket, &policy, cal(), h(13), None);
+    let got: Vec<_> = held.iter().map(|x| (x.group, x.business)).collect();
+    assert_eq!(got, vec![(Some(n1), 3600), (Some(redes), 7200)]);
+}
+
 #[test]
 fn group_names_lose_glpi_ids_only() {
     assert_eq!(group_name("Soporte en Sitio N2 (4)"), "Soporte en Sitio N2");

@@ -1,0 +1,2 @@
+-- Drops the plans of an evaluation once its results replaced sla_results.
+DROP TABLE IF EXISTS eval_plans;
