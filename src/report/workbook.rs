@@ -22,6 +22,8 @@ use crate::store::{Store, StoreError};
 
 #[path = "history_sheet.rs"]
 mod history_sheet;
+#[path = "ola_sheet.rs"]
+mod ola_sheet;
 
 /// Excel allows at most 65,530 hyperlinks per sheet; later breaches get the id as plain text.
 const MAX_LINKS: usize = 65_000;
@@ -151,6 +153,8 @@ pub fn write(
         let ws = wb.worksheet_from_index(2 + i).map_err(&err)?;
         breakdown_sheet(ws, dim, &set, &f).map_err(&err)?;
     }
+    let ola = crate::store::ola_groups::quarter_ola(store, Some(entity), quarter, filters)?;
+    ola_sheet::write(&mut wb, &set, &ola, &f).map_err(&err)?;
     history_sheet::write(&mut wb, &set, &f).map_err(&err)?;
     save(&mut wb, path, cases)?;
     Ok((WorkbookStats { breaches, cases }, set))

@@ -9,6 +9,7 @@ pub mod drill;
 pub mod indicators;
 pub mod job_runs;
 pub mod ola;
+pub mod ola_groups;
 mod open;
 pub mod operations;
 pub mod outbox;

@@ -50,6 +50,7 @@ queries! {
     INDICATOR_FIGURES => "indicator_members.sql" + "indicator_figures.sql",
     INDICATOR_HISTOGRAM => "indicator_members.sql" + "indicator_histogram.sql",
     INDICATOR_LIST => "indicator_members.sql" + "indicator_list.sql",
+    INDICATOR_OLA_GROUPS => "indicator_members.sql" + "indicator_ola_groups.sql",
     INDICATOR_ENTITIES => "indicator_entities.sql",
     INDICATOR_CASES => "indicator_cases.sql",
     INDICATOR_BREACHES => "indicator_breaches.sql",

@@ -34,6 +34,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/at-risk"),
     ("get", "/api/v1/trend"),
+    ("get", "/api/v1/ola"),
     ("get", "/api/v1/tickets/{source}/{id}"),
     ("post", "/api/v1/tickets"),
     ("post", "/api/v1/tickets/{source}/{id}/events"),

@@ -11,6 +11,7 @@ mod drill_links;
 mod error;
 mod extract;
 mod guard;
+mod ola;
 mod operations;
 mod pages;
 pub mod server;
@@ -83,6 +84,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/breaches", get(api::breaches))
         .route("/api/v1/at-risk", get(api::at_risk))
         .route("/api/v1/trend", get(trend::api))
+        .route("/api/v1/ola", get(ola::api))
         .route("/tendencia", get(trend::page))
         .route("/tendencia/graficos/{file}", get(trend::chart))
         .route("/api/v1/tickets", post(api::post_tickets))

@@ -26,6 +26,7 @@ mod ingest_glpi;
 mod ingest_xlsx;
 mod messages;
 mod model;
+mod ola_sheet;
 mod operations;
 mod outputs;
 mod report;

@@ -278,6 +278,7 @@ fn the_workbook_reads_back_with_the_indicator_set() {
             "Por grupo",
             "Incumplimientos",
             "Casos",
+            "OLA por grupo",
             "Histórico"
         ]
     );
