@@ -418,8 +418,8 @@ pub struct TicketDetail {
 pub struct OlaShare {
     #[serde(flatten)]
     pub hold: OlaHold,
-    /// `business_seconds` over the solution clock's business seconds; `None` when that is 0
-    /// (or the ticket has no solution clock).
+    /// `business_seconds` in percent of the solution clock's business seconds (as `share` of
+    /// `/api/v1/ola`); `None` when that is 0 (or the ticket has no solution clock).
     pub share: Option<f64>,
 }
 
@@ -550,7 +550,7 @@ pub fn ticket_detail(
         .ticket_ola(source, id)?
         .into_iter()
         .map(|hold| OlaShare {
-            share: (solution > 0).then(|| hold.business_seconds as f64 / solution as f64),
+            share: (solution > 0).then(|| 100.0 * hold.business_seconds as f64 / solution as f64),
             hold,
         })
         .collect();

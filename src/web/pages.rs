@@ -495,7 +495,7 @@ fn ola_rows(t: &api::TicketDetail) -> Vec<Value> {
                 target => o.hold.target_seconds.map_or_else(|| "—".into(), hours),
                 state => state_label(&o.hold.state),
                 state_code => o.hold.state.clone(),
-                share => o.share.map_or_else(|| "—".into(), |v| fmt_percent(v * 100.0)),
+                share => o.share.map_or_else(|| "—".into(), fmt_percent),
             }
         })
         .collect()

@@ -117,8 +117,8 @@ async fn ticket_json_names_version_calendar_pauses_and_ola_per_group() {
     assert_eq!(
         ola(&one),
         vec![
-            json!(["Mesa N1", 16_200, 7200, "breached", 0.6]),
-            json!(["Redes Core", 10_800, 14_400, "met", 0.4]),
+            json!(["Mesa N1", 16_200, 7200, "breached", 60.0]),
+            json!(["Redes Core", 10_800, 14_400, "met", 40.0]),
         ]
     );
     let held: i64 = one["ola"]
@@ -145,7 +145,7 @@ async fn ticket_json_names_version_calendar_pauses_and_ola_per_group() {
     );
     assert_eq!(
         ola(&two),
-        vec![json!(["Redes Core", 324_000, 14_400, "breached", 1.0])]
+        vec![json!(["Redes Core", 324_000, 14_400, "breached", 100.0])]
     );
 
     let three = app.get("/api/v1/tickets/glpi/3").await.json();
@@ -162,7 +162,7 @@ async fn ticket_json_names_version_calendar_pauses_and_ola_per_group() {
     );
     assert_eq!(
         ola(&three),
-        vec![json!(["(sin grupo)", 14_400, null, "no_target", 1.0])]
+        vec![json!(["(sin grupo)", 14_400, null, "no_target", 100.0])]
     );
 }
 
