@@ -248,32 +248,7 @@ pub async fn overview(
         quarters.insert(0, view.quarter.to_string());
     }
     let set = &cached.set;
-    let tiles: Vec<Tile> = set
-        .indicators
-        .iter()
-        .map(|i| {
-            let kind = i.definition.quantity.kind();
-            let mut detail = Vec::new();
-            if let Some(g) = i.definition.goal {
-                detail.push(format!("meta {}", value_text(kind, Some(g))));
-            }
-            if let Some(p) = i.previous {
-                detail.push(format!(
-                    "{}: {}",
-                    set.previous_quarter,
-                    value_text(kind, Some(p))
-                ));
-            }
-            Tile {
-                id: i.definition.id.clone(),
-                name: i.definition.name.clone(),
-                value: value_text(kind, i.current.value),
-                detail: detail.join(" · "),
-                light: light_code(i.light),
-                links: super::drill_links::tile_links(&view, i),
-            }
-        })
-        .collect();
+    let tiles = tiles(set, &view);
     let query = view_query(&view);
     let charts: Vec<_> = CHARTS
         .iter()
@@ -316,6 +291,35 @@ pub async fn overview(
             breaches => Value::from(Serde(rows(breaches, "abierto"))),
         },
     )
+}
+
+/// One tile per indicator of `set`: value, goal and previous quarter, light, drill-down links.
+fn tiles(set: &crate::indicators::IndicatorSet, view: &api::View) -> Vec<Tile> {
+    set.indicators
+        .iter()
+        .map(|i| {
+            let kind = i.definition.quantity.kind();
+            let mut detail = Vec::new();
+            if let Some(g) = i.definition.goal {
+                detail.push(format!("meta {}", value_text(kind, Some(g))));
+            }
+            if let Some(p) = i.previous {
+                detail.push(format!(
+                    "{}: {}",
+                    set.previous_quarter,
+                    value_text(kind, Some(p))
+                ));
+            }
+            Tile {
+                id: i.definition.id.clone(),
+                name: i.definition.name.clone(),
+                value: value_text(kind, i.current.value),
+                detail: detail.join(" · "),
+                light: light_code(i.light),
+                links: super::drill_links::tile_links(view, i),
+            }
+        })
+        .collect()
 }
 
 /// The store-backed parts of the overview besides the indicator set.
@@ -387,40 +391,7 @@ pub async fn ticket(
         .first()
         .map(|c| c.as_of.format("%d/%m/%Y %H:%M").to_string())
         .unwrap_or_default();
-    let events: Vec<_> = t
-        .events
-        .iter()
-        .map(|e| {
-            let status = |v: &Option<String>| {
-                v.as_deref()
-                    .map(|s| Status::from_code(s).map_or(s.to_owned(), |x| x.label_es().into()))
-                    .unwrap_or_default()
-            };
-            let kind = match e.kind.as_str() {
-                "status" => "Cambio de estado",
-                "assign_tech" => "Asignación de técnico",
-                "assign_group" => "Asignación de grupo",
-                "followup" => "Seguimiento",
-                "solution" => "Solución",
-                other => other,
-            };
-            let (old, new) = if e.kind == "status" {
-                (status(&e.old_value), status(&e.new_value))
-            } else {
-                (
-                    e.old_value.clone().unwrap_or_default(),
-                    e.new_value.clone().unwrap_or_default(),
-                )
-            };
-            context! {
-                at => e.at.format("%d/%m/%Y %H:%M:%S").to_string(),
-                kind,
-                old_value => old,
-                new_value => new,
-                actor => e.actor.clone().unwrap_or_default(),
-            }
-        })
-        .collect();
+    let events = event_rows(&t.events);
     let status = Status::from_code(&t.ticket.status)
         .map_or(t.ticket.status.clone(), |s| s.label_es().into());
     let priority = t
@@ -452,6 +423,43 @@ pub async fn ticket(
             no_history,
         },
     )
+}
+
+/// The ticket's history as the page lists it: Spanish kinds and statuses, local times.
+fn event_rows(events: &[api::EventItem]) -> Vec<minijinja::Value> {
+    events
+        .iter()
+        .map(|e| {
+            let status = |v: &Option<String>| {
+                v.as_deref()
+                    .map(|s| Status::from_code(s).map_or(s.to_owned(), |x| x.label_es().into()))
+                    .unwrap_or_default()
+            };
+            let kind = match e.kind.as_str() {
+                "status" => "Cambio de estado",
+                "assign_tech" => "Asignación de técnico",
+                "assign_group" => "Asignación de grupo",
+                "followup" => "Seguimiento",
+                "solution" => "Solución",
+                other => other,
+            };
+            let (old, new) = if e.kind == "status" {
+                (status(&e.old_value), status(&e.new_value))
+            } else {
+                (
+                    e.old_value.clone().unwrap_or_default(),
+                    e.new_value.clone().unwrap_or_default(),
+                )
+            };
+            context! {
+                at => e.at.format("%d/%m/%Y %H:%M:%S").to_string(),
+                kind,
+                old_value => old,
+                new_value => new,
+                actor => e.actor.clone().unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// Spanish name of a clock or OLA state code; "Sin meta" for anything else.
