@@ -165,7 +165,8 @@ pub struct EvaluateArgs {
     )]
     pub formato: ExportFormatArg,
     /// Escribe en este CSV el tiempo de cada grupo de técnicos en cada caso (OLA):
-    /// source,ticket_id,group,business_seconds,target_seconds,state.
+    /// source,ticket_id,group,business_seconds,target_seconds,state («-»: en la salida estándar,
+    /// y el resumen en la de errores).
     #[arg(long, value_name = "ARCHIVO")]
     pub export_ola: Option<PathBuf>,
 }

@@ -17,7 +17,8 @@ use crate::cli::{
 use crate::config::{Config, EXAMPLE};
 use crate::engine::{Engine, EntityLookupError};
 use crate::evaluation::{
-    EvaluationSummary, ExportFormat, evaluate_store, export_ola, export_results_as, write_results,
+    EvaluationSummary, ExportFormat, evaluate_store, export_ola, export_results_as, write_ola,
+    write_results,
 };
 use crate::indicators::{Definitions, Quantity, Quarter, fmt_count, fmt_number, fmt_percent};
 use crate::ingest::{self, FileKind, IngestSummary, LoadOptions, Record, glpi, glpi_api};
@@ -364,6 +365,14 @@ fn as_of(text: Option<&str>, engine: &Engine) -> Result<NaiveDateTime> {
 }
 
 fn evaluate(args: &EvaluateArgs, config: &Config, db: &Path) -> Result<()> {
+    let stdout_csv = |p: &Option<std::path::PathBuf>| p.as_deref() == Some(Path::new("-"));
+    let (results_out, ola_out) = (stdout_csv(&args.export), stdout_csv(&args.export_ola));
+    if results_out && ola_out {
+        bail!(
+            "--export y --export-ola no pueden ir las dos a la salida estándar («-»): escriba una \
+             de ellas en un archivo"
+        );
+    }
     let engine = config.engine()?;
     let cut = as_of(args.as_of.as_deref(), &engine)?;
     let mut store = Store::open(db)?;
@@ -372,32 +381,46 @@ fn evaluate(args: &EvaluateArgs, config: &Config, db: &Path) -> Result<()> {
         ExportFormatArg::Maquina => ExportFormat::Machine,
         ExportFormatArg::Excel => ExportFormat::Excel,
     };
+    // A CSV on stdout: everything else on stderr, so that the pipe gets only the CSV.
+    let say = |line: String| {
+        if results_out || ola_out {
+            eprint!("{line}");
+        } else {
+            print!("{line}");
+        }
+    };
+    say(evaluation_text(&summary, cut));
     match &args.export {
-        // The CSV on stdout: everything else on stderr, so that the pipe gets only the CSV.
-        Some(path) if path == Path::new("-") => {
-            eprint!("{}", evaluation_text(&summary, cut));
+        Some(_) if results_out => {
             let rows = write_results(&store, format, std::io::stdout().lock(), "-")?;
-            eprintln!("{rows} resultados exportados a la salida estándar.");
+            say(format!(
+                "{rows} resultados exportados a la salida estándar.\n"
+            ));
         }
         Some(path) => {
-            print!("{}", evaluation_text(&summary, cut));
             let rows = export_results_as(&store, path, format)?;
-            println!("{rows} resultados exportados a {}.", path.display());
+            say(format!(
+                "{rows} resultados exportados a {}.\n",
+                path.display()
+            ));
         }
-        None => print!("{}", evaluation_text(&summary, cut)),
+        None => {}
     }
-    if let Some(path) = &args.export_ola {
-        let rows = export_ola(&store, path)?;
-        // Keeps stdout to the results CSV when it goes there.
-        let line = format!(
-            "{rows} tiempos por grupo (OLA) exportados a {}.",
-            path.display()
-        );
-        if args.export.as_deref() == Some(Path::new("-")) {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
+    match &args.export_ola {
+        Some(_) if ola_out => {
+            let rows = write_ola(&store, std::io::stdout().lock(), "-")?;
+            say(format!(
+                "{rows} tiempos por grupo (OLA) exportados a la salida estándar.\n"
+            ));
         }
+        Some(path) => {
+            let rows = export_ola(&store, path)?;
+            say(format!(
+                "{rows} tiempos por grupo (OLA) exportados a {}.\n",
+                path.display()
+            ));
+        }
+        None => {}
     }
     Ok(())
 }

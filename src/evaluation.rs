@@ -19,7 +19,9 @@ use crate::store::ola::{OlaColumns, OlaRow};
 use crate::store::results::{PlanClock, ResultColumns, ResultRow};
 use crate::store::{Store, StoreError};
 
-pub use export::{ExportFormat, export_ola, export_results, export_results_as, write_results};
+pub use export::{
+    ExportFormat, export_ola, export_results, export_results_as, write_ola, write_results,
+};
 use load::{Loaded, Row, load};
 
 /// What an evaluation did.

@@ -131,17 +131,25 @@ pub fn write_results(
     Ok(rows)
 }
 
-/// Writes `ola_results` to the file `path` as CSV with the header
-/// `source,ticket_id,group,business_seconds,target_seconds,state` (rows by source, ticket, group);
-/// gives how many rows.
+/// Writes `ola_results` to the file `path` as CSV (see [`write_ola`]); gives how many rows.
 pub fn export_ola(store: &Store, path: &Path) -> Result<usize, StoreError> {
     let name = path.display().to_string();
-    let werr = |source: std::io::Error| StoreError::Write {
+    let file = std::fs::File::create(path).map_err(|source| StoreError::Write {
         path: name.clone(),
         source,
+    })?;
+    write_ola(store, file, &name)
+}
+
+/// Writes `ola_results` as CSV with the header
+/// `source,ticket_id,group,business_seconds,target_seconds,state` (rows by source, ticket, group)
+/// to `out` (a file, standard output), named `name` in errors; gives how many rows.
+pub fn write_ola(store: &Store, out: impl std::io::Write, name: &str) -> Result<usize, StoreError> {
+    let werr = |source: std::io::Error| StoreError::Write {
+        path: name.to_owned(),
+        source,
     };
-    let file = std::fs::File::create(path).map_err(werr)?;
-    let mut out = csv::Writer::from_writer(file);
+    let mut out = csv::Writer::from_writer(out);
     out.write_record([
         "source",
         "ticket_id",

@@ -110,3 +110,39 @@ fn each_clock_records_its_policy_version_and_calendar() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// `--export-ola -` writes exactly the hand-computed CSV on stdout (the summary goes to stderr);
+/// both exports on stdout at once are refused before anything is evaluated.
+#[test]
+fn the_ola_export_can_go_to_stdout_but_not_together_with_the_results() {
+    let dir = evaluated();
+    let policy = model("policy.toml");
+    let base = ["--db", "store.duckdb", "--config", path_arg(&policy)];
+    let evaluate = ["evaluate", "--as-of", AS_OF, "--export-ola", "-"];
+    let o = run(dir.path(), &[&base[..], &evaluate[..]].concat());
+    assert!(o.status.success(), "evaluate: {}", stderr(&o));
+    let want = std::fs::read_to_string(model("expected_ola.csv")).expect("expected file");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), want);
+    assert!(
+        stderr(&o).contains("tiempos por grupo (OLA) exportados a la salida estándar"),
+        "{}",
+        stderr(&o)
+    );
+    let both = [
+        "evaluate",
+        "--as-of",
+        AS_OF,
+        "--export",
+        "-",
+        "--export-ola",
+        "-",
+    ];
+    let o = run(dir.path(), &[&base[..], &both[..]].concat());
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--export y --export-ola no pueden ir las dos a la salida estándar"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(o.stdout.is_empty());
+}
