@@ -364,7 +364,13 @@ pub fn write_filtered_report(
         let job = s.spawn(move || {
             let mut set =
                 filtered_indicator_set(&other, engine, definitions, entity, quarter, filters)?;
+            let set_s = started.elapsed().as_secs_f64();
             set.history = history(&other, engine, definitions, scope, DEFAULT_QUARTERS)?;
+            tracing::debug!(
+                set_s,
+                history_s = started.elapsed().as_secs_f64() - set_s,
+                "cifras del informe"
+            );
             Ok::<_, ReportError>(set)
         });
         let set = || {

@@ -153,7 +153,12 @@ pub fn write(
         let ws = wb.worksheet_from_index(2 + i).map_err(&err)?;
         breakdown_sheet(ws, dim, &set, &f).map_err(&err)?;
     }
+    let ola_started = std::time::Instant::now();
     let ola = crate::store::ola_groups::quarter_ola(store, Some(entity), quarter, filters)?;
+    tracing::debug!(
+        ola_s = ola_started.elapsed().as_secs_f64(),
+        "OLA por grupo del informe"
+    );
     ola_sheet::write(&mut wb, &set, &ola, &f).map_err(&err)?;
     history_sheet::write(&mut wb, &set, &f).map_err(&err)?;
     save(&mut wb, path, cases)?;
