@@ -288,7 +288,6 @@ mod tests {
             no_history: 0,
             versions: Vec::new(),
             before_first_version: 0,
-            ola_holds: 0,
             elapsed: std::time::Duration::from_millis(2_340),
         };
         let at = chrono::NaiveDate::from_ymd_opt(2025, 12, 31)

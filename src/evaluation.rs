@@ -38,8 +38,6 @@ pub struct EvaluationSummary {
     pub versions: Vec<(Option<String>, usize)>,
     /// Tickets opened before the first version and measured by it.
     pub before_first_version: usize,
-    /// OLA holds recorded (one per ticket and group that held it).
-    pub ola_holds: usize,
     pub elapsed: Duration,
 }
 
@@ -84,7 +82,6 @@ pub fn evaluate_store(
         no_history: 0,
         versions: Vec::new(),
         before_first_version: 0,
-        ola_holds: 0,
         elapsed: Duration::ZERO,
     };
     let (columns, ola) = result_columns(&loaded, &results, &mut summary);
@@ -121,7 +118,8 @@ fn version_counts(engine: &Engine, loaded: &Loaded<'_>) -> Vec<(Option<String>, 
 }
 
 /// The engine's results as rows of `eval_results` (two per ticket, in key order) and of
-/// `ola_eval`, counting states, tickets without history and holds into `summary`.
+/// `ola_eval`, counting states, tickets without history and tickets before the first
+/// version into `summary`.
 fn result_columns(
     loaded: &Loaded<'_>,
     results: &[Vec<Measured>],
@@ -170,7 +168,6 @@ fn result_columns(
             columns.push(&result_row(n, measure, m, cal, rule, row.plan as i32));
         }
         for hold in &m.ola {
-            summary.ola_holds += 1;
             ola.push(&OlaRow {
                 n,
                 group: hold.group.map_or(NO_GROUP_ID, |g| g as i32),

@@ -63,14 +63,13 @@ pub(super) fn load<'e>(store: &Store, engine: &'e Engine) -> Result<Loaded<'e>, 
         plan_index: HashMap::new(),
         groups: GroupTable::default(),
     };
-    let rows = read_tickets(store, &mut planning)?;
+    let mut rows = read_tickets(store, &mut planning)?;
     let Planning {
         calendars,
         plans,
         mut groups,
         ..
     } = planning;
-    let mut rows = rows;
     let (events, offsets) = read_events(store, &calendars, &mut rows, &mut groups)?;
     Ok(Loaded {
         calendars,

@@ -7,7 +7,7 @@ use arrow::record_batch::RecordBatch;
 use chrono::{DateTime, NaiveDateTime};
 use serde::Serialize;
 
-use super::arrow_cols::{bools, f64s, i64s, opt_f64, opt_i64, strs};
+use super::arrow_cols::{bools, f64s, i64s, opt_f64, opt_i64, opt_str, strs};
 use super::indicators::{Filters, MemberArgs};
 use super::{Store, StoreError, queries};
 use crate::indicators::Quarter;
@@ -227,7 +227,7 @@ pub fn read_rows(batch: &RecordBatch, out: &mut ListPage) -> Result<(), StoreErr
         .map(|i| f64s(batch, i))
         .collect::<Result<_, _>>()?;
     let no_history = bools(batch, 23)?;
-    let text = |c: usize, r: usize| (!s[c].is_null(r)).then(|| s[c].value(r).to_owned());
+    let text = |c: usize, r: usize| opt_str(&s[c], r).map(str::to_owned);
     for r in 0..batch.num_rows() {
         out.rows.push(CaseRow {
             source: text(0, r).unwrap_or_default(),

@@ -1,12 +1,12 @@
 //! Reads the quarterly indicator figures out of the store (`queries/indicator_*.sql`): the one
 //! place they are aggregated; [`crate::indicators`] turns them into the indicator set.
 
-use arrow::array::{Array, Float64Array, Int64Array};
+use arrow::array::{Float64Array, Int64Array};
 use arrow::record_batch::RecordBatch;
 use chrono::{NaiveDate, NaiveDateTime};
 use duckdb::params;
 
-use super::arrow_cols::{f64s, i64s, opt_f64, strs};
+use super::arrow_cols::{f64s, i64s, opt_f64, opt_str, strs};
 use super::{Store, StoreError, queries};
 use crate::indicators::{
     BreakdownRow, Dimension, Figures, HistogramBin, Quarter, QuarterFigures, month_name_es,
@@ -316,7 +316,7 @@ fn read_figures(
             match dimension {
                 None => out.total = figures,
                 Some(dimension) => {
-                    let key = (!key.is_null(r)).then(|| key.value(r).to_owned());
+                    let key = opt_str(&key, r).map(str::to_owned);
                     out.rows.push(BreakdownRow {
                         dimension,
                         label: label(dimension, key.as_deref()),

@@ -341,7 +341,6 @@ impl Store {
         as_of_local: i64,
         computed_at_local: i64,
     ) -> Result<(), StoreError> {
-        let t0 = std::time::Instant::now();
         let (batch, plans) = results.finish()?;
         let (ola, groups) = ola.finish()?;
         let conn = &mut self.conn;
@@ -376,25 +375,15 @@ impl Store {
             }
             app.flush()?;
         }
-        let t1 = t0.elapsed();
         let tx = conn.transaction()?;
         tx.execute_batch(queries::SLA_RESULTS_CLEAR)?;
         tx.execute(
             queries::SLA_RESULTS_REPLACE,
             params![ts_param(as_of_local), ts_param(computed_at_local)],
         )?;
-        let t2 = t0.elapsed();
         tx.execute_batch(queries::OLA_RESULTS_CLEAR)?;
         tx.execute(queries::OLA_RESULTS_REPLACE, [])?;
-        let t3 = t0.elapsed();
         tx.commit()?;
-        tracing::debug!(
-            append_s = t1.as_secs_f64(),
-            results_s = (t2 - t1).as_secs_f64(),
-            ola_s = (t3 - t2).as_secs_f64(),
-            commit_s = (t0.elapsed() - t3).as_secs_f64(),
-            "fases del guardado"
-        );
         for drop in [
             queries::EVAL_RESULTS_DROP,
             queries::OLA_EVAL_DROP,
